@@ -43,7 +43,8 @@ $(MATHJAX):
 	cd _build/cache && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null
 	rm -rf _static/mathjax && mkdir -p _static/mathjax
 	tar -xzf _build/cache/mathjax-$(MATHJAX_VERSION).tgz -C _static/mathjax --strip-components=2 \
-	    package/es5
+	    package/es5/tex-mml-chtml.js package/es5/output/chtml package/es5/input/tex/extensions \
+	    package/es5/ui package/es5/a11y package/es5/adaptors
 	@test -f $@
 
 setup: $(STAMP) $(MATHJAX)
