@@ -80,10 +80,11 @@ student: setup
 bench: setup
 	$(PY) benchmarks/mnist_loop.py
 
-# make compat TF=2.19: a side environment with that TensorFlow, every notebook under nbmake.
+# make compat TF=2.19 [PINS="keras==3.10.0 numpy==2.0.2"]: a side environment with that
+# TensorFlow (and optional exact pins), every notebook under nbmake.
 compat: $(STAMP)
 	@test -n "$(TF)" || { echo "usage: make compat TF=2.19"; exit 2; }
-	$(PY) scripts/compat.py $(TF)
+	$(PY) scripts/compat.py $(TF) $(PINS)
 
 repo:
 	@test -n "$(URL)" || { echo "usage: make repo URL=https://github.com/you/fork"; exit 2; }

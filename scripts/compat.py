@@ -1,5 +1,7 @@
 """Run every notebook against another TensorFlow: `make compat TF=2.19`.
 
+    make compat TF=2.19 PINS="keras==3.10.0 numpy==2.0.2"   # Colab's stack, pinned exactly
+
 Creates a side environment `.venv-tf<VERSION>` with `tensorflow-cpu==<VERSION>.*` and the
 few packages the notebooks import (left to pip to resolve against that TensorFlow, the way
 Colab's preinstalled stack differs from ours), installs `helpers` from this checkout without
@@ -23,20 +25,21 @@ PACKAGES = ["matplotlib", "scikit-learn", "ipykernel", "nbmake", "pytest"]
 
 
 def main() -> int:
-    if len(sys.argv) != 2 or not re.fullmatch(r"\d+\.\d+(\.\d+)?", sys.argv[1]):
-        print("usage: python scripts/compat.py 2.19")
+    if len(sys.argv) < 2 or not re.fullmatch(r"\d+\.\d+(\.\d+)?", sys.argv[1]):
+        print('usage: python scripts/compat.py 2.19 [keras==3.10.0 numpy==2.0.2 ...]')
         return 2
-    version = sys.argv[1]
+    version, pins = sys.argv[1], sys.argv[2:]
     spec = f"tensorflow-cpu=={version}" if version.count(".") == 2 else f"tensorflow-cpu=={version}.*"
     venv = ROOT / f".venv-tf{version}"
     py = venv / "bin" / "python"
     stamp = venv / ".installed"
-    if not stamp.exists():
+    wanted = " ".join([spec, *pins, *PACKAGES])
+    if not stamp.exists() or stamp.read_text().strip() != wanted:
         subprocess.check_call([sys.executable, "-m", "venv", "--clear", str(venv)])
-        subprocess.check_call([py, "-m", "pip", "install", "--quiet", spec, *PACKAGES])
+        subprocess.check_call([py, "-m", "pip", "install", "--quiet", spec, *pins, *PACKAGES])
         subprocess.check_call([py, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
                                "-e", str(ROOT)])
-        stamp.touch()
+        stamp.write_text(wanted)
     versions = subprocess.run(
         [py, "-c", "import tensorflow as tf, keras, numpy; print(tf.__version__, keras.__version__, numpy.__version__)"],
         capture_output=True, text=True, check=True,
