@@ -377,8 +377,9 @@ def plot_confusion_matrix(cm, *, title: str, class_names: Sequence[str] | None =
     off = cm.astype(float).copy()
     np.fill_diagonal(off, np.nan)
     vmax = max(float(np.nanmax(off)) if k > 1 else 1.0, 1.0)
-    cmap = matplotlib.colors.LinearSegmentedColormap.from_list("errors", ["#FFFFFF", COLORS["vermillion"]])
-    cmap.set_bad("#E6E6E6")  # the diagonal
+    cmap = matplotlib.colors.LinearSegmentedColormap.from_list(
+        "errors", ["#FFFFFF", COLORS["vermillion"]]
+    ).with_extremes(bad="#E6E6E6")  # "bad" (masked) cells: the diagonal
     fig, ax = plt.subplots(figsize=(0.45 * k + 2.6, 0.45 * k + 1.8))
     image = ax.imshow(np.ma.masked_invalid(off), cmap=cmap, vmin=0, vmax=vmax)
     ax.grid(False)
@@ -687,7 +688,7 @@ def _draw_contours(ax, X, Y, Z, levels, lines=True):
 
 
 def plot_paths(f, paths, *, xlim, ylim, title, ax=None, minimum=None, levels=None,
-               xlabel="x", ylabel="y", legend=True, grid=150):
+               xlabel="x", ylabel="y", legend=True, legend_loc="best", grid=150):
     """Contour lines of ``f(X, Y)`` with optimizer paths drawn on top. Returns the figure.
 
     Introduced in chapter "Optimizers from scratch, verified against Keras". ``paths``
@@ -713,7 +714,7 @@ def plot_paths(f, paths, *, xlim, ylim, title, ax=None, minimum=None, levels=Non
     if minimum is not None:
         ax.plot(*minimum, "*", color=COLORS["yellow"], mec=COLORS["black"], ms=14, label="minimum")
     if legend:
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=8, loc=legend_loc)
     return fig
 
 
@@ -751,7 +752,7 @@ def animate_paths(f, paths, *, xlim, ylim, title, frames=40, minimum=None, level
     ax.legend(fontsize=7, loc=legend_loc)
     counter = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9)
     # Draw everything that does not move once, keep it as a picture behind the paths, and
-    # hide the artists it came from: each frame then draws only the paths (5x faster).
+    # hide the artists it came from: each frame then draws only the paths, several times faster.
     if plt.rcParams["savefig.dpi"] != "figure":
         fig.set_dpi(plt.rcParams["savefig.dpi"])  # frames are saved at savefig.dpi: draw at it
     fig.canvas.draw()
