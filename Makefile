@@ -13,7 +13,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MATHJAX_VERSION := 3.2.2
-MATHJAX := _static/mathjax/tex-mml-chtml.js
+MATHJAX := _mathjax/mathjax/tex-mml-chtml.js
 BOOK_SOURCES := $(wildcard chapters/*.ipynb chapters/*.md chapters/images/*) _config.yml _toc.yml \
                 references.bib $(wildcard helpers/*.py helpers/checks/*.py)
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -39,10 +39,10 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 
 $(MATHJAX):
-	@mkdir -p _build/cache _static
+	@mkdir -p _build/cache
 	cd _build/cache && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null
-	rm -rf _static/mathjax && mkdir -p _static/mathjax
-	tar -xzf _build/cache/mathjax-$(MATHJAX_VERSION).tgz -C _static/mathjax --strip-components=2 \
+	rm -rf _mathjax && mkdir -p _mathjax/mathjax
+	tar -xzf _build/cache/mathjax-$(MATHJAX_VERSION).tgz -C _mathjax/mathjax --strip-components=2 \
 	    package/es5/tex-mml-chtml.js package/es5/output/chtml package/es5/input/tex/extensions \
 	    package/es5/ui package/es5/a11y package/es5/adaptors
 	@test -f $@
@@ -54,7 +54,8 @@ browser-deps:
 	@command -v chromium >/dev/null || command -v google-chrome >/dev/null || { \
 	    echo "installing Debian's chromium for the site tests"; \
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	        chromium fonts-noto-color-emoji >/dev/null; }
 
 # ---------------------------------------------------------------- the book
 _build/html/index.html: $(STAMP) $(MATHJAX) $(BOOK_SOURCES)
@@ -102,4 +103,4 @@ lock:
 	  _build/lock/bin/pip freeze; } > requirements.txt
 
 clean:
-	rm -rf _build _static/mathjax
+	rm -rf _build _ci _mathjax

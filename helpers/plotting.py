@@ -339,20 +339,49 @@ def chapter_map():
     return fig
 
 
-def animation_html(animation):
+#: Text glyphs for the animation buttons, replacing Matplotlib's Font Awesome icons (which
+#: need a stylesheet from a CDN: the book must work offline).
+_ANIMATION_GLYPHS = {
+    "fa fa-minus": "−",
+    "fa fa-fast-backward": "|◀◀",
+    "fa fa-step-backward": "|◀",
+    "fa fa-play fa-flip-horizontal": "◀",
+    "fa fa-pause": "❚❚",
+    "fa fa-play": "▶",
+    "fa fa-step-forward": "▶|",
+    "fa fa-fast-forward": "▶▶|",
+    "fa fa-plus": "+",
+}
+
+
+def animation_html(animation, alt: str):
     """Turn a Matplotlib animation into HTML+JavaScript that plays in the static book.
 
-    Introduced in chapter "Gradient descent with the tape". Closes the animation's
-    figure so that the notebook does not also show its last frame as a still image.
+    Introduced in chapter "Gradient descent with the tape". ``alt`` describes the
+    animation for readers who cannot see it (it becomes the frame image's alt text).
+    The player needs nothing from the internet: its buttons are text glyphs instead of
+    Font Awesome icons from a CDN. Closes the animation's figure so that the notebook
+    does not also show its last frame as a still image.
     """
+    import html as html_lib
+    import re
+
     from IPython.display import HTML
     from matplotlib.animation import Animation
 
     if not isinstance(animation, Animation):
         raise TypeError(f"expected a matplotlib.animation.Animation, got {type(animation).__name__}")
-    html = animation.to_jshtml(default_mode="once")
+    if not isinstance(alt, str) or len(alt.strip()) < 15:
+        raise ValueError("alt must describe the animation in a sentence (at least 15 characters)")
+    page = animation.to_jshtml(default_mode="once")
     plt.close(animation._fig)
-    return HTML(html)
+    page = re.sub(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">\s*', "", page)
+    for icon, glyph in _ANIMATION_GLYPHS.items():
+        page = page.replace(f'<i class="{icon}"></i>', f'<span aria-hidden="true">{glyph}</span>')
+    page = re.sub(r'<img id="(_anim_img\w+)">', lambda m: f'<img id="{m.group(1)}" alt="{html_lib.escape(alt)}">', page)
+    if "https://" in page or "fa fa-" in page or ' alt="' not in page:
+        raise RuntimeError("Matplotlib's animation HTML changed: update helpers.plotting.animation_html")
+    return HTML(page)
 
 
 def plot_confusion_matrix(cm, *, title: str, class_names: Sequence[str] | None = None):

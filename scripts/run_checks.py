@@ -4,7 +4,7 @@ Stages
   lint       ruff over helpers/, tests/, benchmarks/, scripts/ and the notebooks
   unit       pytest: helpers, checks, hygiene (no notebook execution)
   notebooks  each notebook executed ONCE with nbmake, on a throwaway copy that keeps the
-             outputs (_build/ci/book), with every network connection but loopback blocked
+             outputs (_ci/book), with every network connection but loopback blocked
   executed   the executed notebooks: no errors, no stderr output, figures with alt text
   repro      one notebook executed a second time: the same printed numbers
   student    student notebooks (solutions stripped) built and executed
@@ -32,7 +32,7 @@ import xml.etree.ElementTree as ET
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 VENV_BIN = pathlib.Path(sys.executable).parent
-CI = ROOT / "_build" / "ci"
+CI = ROOT / "_ci"  # not under _build/: nbmake skips any path with a _build folder in it
 CI_BOOK = CI / "book"  # a copy of the book's sources whose notebooks get executed
 REPORTS = CI / "reports"
 BUDGET_NOTEBOOK_S = 60
@@ -78,7 +78,7 @@ def junit_times(name: str) -> list[tuple[str, float, str]]:
 
 
 def prepare_book_copy() -> None:
-    """Copy the book's sources to _build/ci/book with execution switched off."""
+    """Copy the book's sources to _ci/book with execution switched off."""
     if CI_BOOK.exists():
         shutil.rmtree(CI_BOOK)
     CI_BOOK.mkdir(parents=True)
@@ -86,8 +86,9 @@ def prepare_book_copy() -> None:
         shutil.copy2(ROOT / name, CI_BOOK / name)
     shutil.copytree(ROOT / "chapters", CI_BOOK / "chapters",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.keras"))
-    if (ROOT / "_static").exists():
-        shutil.copytree(ROOT / "_static", CI_BOOK / "_static")
+    for folder in ("_static", "_mathjax"):
+        if (ROOT / folder).exists():
+            shutil.copytree(ROOT / folder, CI_BOOK / folder)
     config = (ROOT / "_config.yml").read_text()
     config, n = re.subn(r"execute_notebooks:\s*\S+", "execute_notebooks: \"off\"", config)
     if n != 1:
@@ -136,7 +137,8 @@ def stage_book() -> int:
 
 def stage_site() -> int:
     html = CI_BOOK / "_build" / "html"
-    return pytest("site", ["tests/test_links.py", "tests/test_site.py"], {"BOOK_HTML": str(html)})
+    return pytest("site", ["tests/test_links.py", "tests/test_site.py"],
+                  {"BOOK_HTML": str(html), "BOOK_SOURCE": str(CI_BOOK)})
 
 
 def report(results: dict[str, tuple[int, float]], total: float) -> None:

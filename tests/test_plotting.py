@@ -109,11 +109,23 @@ def test_animation_html_plays_as_javascript():
     fig, ax = plotting.new_figure("moving dot", "x", "y")
     (dot,) = ax.plot([0], [0], "o")
     anim = FuncAnimation(fig, lambda i: dot.set_data([i], [i]), frames=3)
-    html = plotting.animation_html(anim)
+    html = plotting.animation_html(anim, alt="A dot moving along the diagonal")
     assert "<script" in html.data and "anim" in html.data
+    assert 'alt="A dot moving along the diagonal"' in html.data
+    assert "https://" not in html.data, "the player must not need a CDN"
+    assert "▶" in html.data and "fa fa-" not in html.data
     assert not plt.fignum_exists(fig.number), "the still figure is closed"
 
 
 def test_animation_html_rejects_non_animations():
     with pytest.raises(TypeError, match="Animation"):
-        plotting.animation_html(plt.figure())
+        plotting.animation_html(plt.figure(), alt="A figure that is not an animation")
+
+
+def test_animation_html_needs_alt_text():
+    from matplotlib.animation import FuncAnimation
+
+    fig, ax = plotting.new_figure("moving dot", "x", "y")
+    anim = FuncAnimation(fig, lambda i: None, frames=2)
+    with pytest.raises(ValueError, match="alt must describe"):
+        plotting.animation_html(anim, alt="")

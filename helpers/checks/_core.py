@@ -48,10 +48,21 @@ def _to_array(value):
     except Exception as exc:  # noqa: BLE001 - any failure is reported in words
         return None, f"cannot be read as numbers ({exc})"
     if arr.dtype == object:
-        return None, f"cannot be read as numbers (got a {type(value).__name__})"
+        return None, f"cannot be read as numbers (got a value of type {type(value).__name__})"
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         return None, f"must be numeric, got dtype {arr.dtype}"
+    if np.iscomplexobj(arr):
+        return None, f"must be real, got dtype {arr.dtype}"
     return arr, None
+
+
+#: Factors that a slip in a derivation typically produces (a missing 2 from x², a mean
+#: instead of a sum over 3 or 4 items, a power of ten from a learning rate).
+_SIMPLE_FACTORS = (2.0, 3.0, 4.0, 10.0, 0.5, 1 / 3, 0.25, 0.1)
+
+
+def _simple_factor(k: float) -> bool:
+    return any(np.isclose(abs(k), f, rtol=1e-3) for f in _SIMPLE_FACTORS)
 
 
 def diagnose(got, expected, *, name: str = "your answer", dtype=None, rtol: float = 1e-5,
@@ -77,7 +88,7 @@ def diagnose(got, expected, *, name: str = "your answer", dtype=None, rtol: floa
             hint = " (an axis was summed, kept or broadcast by mistake?)"
         return f"{name} has shape {arr.shape}, expected {exp.shape}{hint}"
     if dtype is not None:
-        want = np.dtype(dtype)
+        want = np.dtype(getattr(dtype, "as_numpy_dtype", dtype))  # NumPy or TensorFlow dtypes
         if arr.dtype != want:
             return f"{name} has dtype {arr.dtype}, expected {want}"
     if not np.all(np.isfinite(arr.astype(np.float64))):
@@ -91,7 +102,10 @@ def diagnose(got, expected, *, name: str = "your answer", dtype=None, rtol: floa
     if np.any(nonzero) and np.allclose(a[~nonzero], 0, atol=atol):
         ratios = a[nonzero] / e[nonzero]
         k = float(np.median(ratios))
-        if np.allclose(ratios, k, rtol=1e-3) and abs(k) > 1e-12:
+        # One ratio is always "constant": claim a factor only when several entries agree
+        # on it, or when it is a factor that a typical slip produces.
+        meaningful = (np.count_nonzero(nonzero) >= 2 or _simple_factor(k)) and not np.isclose(k, 1, rtol=1e-2)
+        if meaningful and np.allclose(ratios, k, rtol=1e-3) and abs(k) > 1e-12:
             return (f"{name} is off by a constant factor: it is {k:.4g} × the expected value "
                     "(a missing or extra factor from the chain rule or a mean vs sum?)")
     if a.ndim == 2 and a.shape[0] == a.shape[1] and np.allclose(a.T, e, rtol=rtol, atol=atol):
@@ -123,5 +137,5 @@ def check_callable(fn, *, exercise: str = "", name: str = "your function") -> Fe
     if fn is None or fn is Ellipsis:
         return Feedback(False, f"{name} is missing: define it in the cell above", exercise)
     if not callable(fn):
-        return Feedback(False, f"{name} must be a function, got a {type(fn).__name__}", exercise)
+        return Feedback(False, f"{name} must be a function, got a value of type {type(fn).__name__}", exercise)
     return None
