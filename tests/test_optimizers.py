@@ -363,7 +363,7 @@ def test_animate_paths_frames_and_errors():
     anim = plotting.animate_paths(_bowl, {"a": path, "b": path * 0.5}, xlim=(-1, 1.5), ylim=(-1, 1.5),
                                   title="t", frames=4)
     assert isinstance(anim, FuncAnimation)
-    html = plotting.animation_html(anim).data
+    html = plotting.animation_html(anim, alt="Two paths sliding down a bowl").data
     assert html.count("data:image/png;base64") == 4
     with pytest.raises(ValueError, match="same number of points"):
         plotting.animate_paths(_bowl, {"a": path, "b": path[:5]}, xlim=(-1, 1), ylim=(-1, 1), title="t")

@@ -129,3 +129,4 @@ def test_animation_html_needs_alt_text():
     anim = FuncAnimation(fig, lambda i: None, frames=2)
     with pytest.raises(ValueError, match="alt must describe"):
         plotting.animation_html(anim, alt="")
+    plotting.animation_html(anim, alt="Nothing moves in this two-frame animation")  # renders it once
