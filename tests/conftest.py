@@ -41,3 +41,18 @@ def book_html() -> pathlib.Path:
     if not (path / "index.html").exists():
         pytest.fail(f"no built book at {path}: run `make book` or `make test` first")
     return path
+
+
+def assert_fails(feedback, *words):
+    """An exercise check said ❌, and its message names every one of ``words``."""
+    assert not feedback, f"expected a failure, got: {feedback}"
+    assert str(feedback).startswith("❌")
+    text = str(feedback).lower()
+    for word in words:
+        assert word.lower() in text, f"{word!r} not in {feedback}"
+
+
+def assert_passes(feedback):
+    """An exercise check said ✅."""
+    assert feedback, f"expected a pass, got: {feedback}"
+    assert str(feedback).startswith("✅")

@@ -5,21 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import assert_fails, assert_passes
 
 from helpers.checks import descent as checks
-
-
-def assert_fails(feedback, *words):
-    assert not feedback, f"expected a failure, got: {feedback}"
-    assert str(feedback).startswith("❌")
-    text = str(feedback).lower()
-    for word in words:
-        assert word.lower() in text, f"{word!r} not in {feedback}"
-
-
-def assert_passes(feedback):
-    assert feedback, f"expected a pass, got: {feedback}"
-    assert str(feedback).startswith("✅")
 
 
 def placeholder(*args):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Feedback", "check_close", "check_callable", "diagnose"]
+__all__ = ["Feedback", "check_close", "check_callable", "diagnose", "call_learner", "all_close"]
 
 
 class Feedback:
@@ -139,3 +139,28 @@ def check_callable(fn, *, exercise: str = "", name: str = "your function") -> Fe
     if not callable(fn):
         return Feedback(False, f"{name} must be a function, got a value of type {type(fn).__name__}", exercise)
     return None
+
+
+def call_learner(fn, args=(), *, exercise: str = "", name: str = "your function"):
+    """Run the learner's ``fn(*args)``: ``(result, None)``, or ``(None, ❌ Feedback)`` naming the error.
+
+    Introduced in chapter "Tensors"; every chapter's checks call learners' code through it,
+    so that a crash in their function becomes feedback instead of a traceback.
+    """
+    try:
+        return fn(*args), None
+    except Exception as exc:  # noqa: BLE001 - the learner's error is reported in words
+        hint = ""
+        if "NoneType" in str(exc):
+            hint = (" (a gradient was None: if a line like `w = w - ...` replaced a variable by a "
+                    "tensor, update it in place with w.assign_sub(...) instead)")
+        return None, Feedback(False, f"{name} raised {type(exc).__name__}: {exc}{hint}", exercise)
+
+
+def all_close(a, b, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
+    """True when ``a`` and ``b`` are element-wise close, compared in float64.
+
+    Introduced in chapter "Automatic differentiation with GradientTape".
+    """
+    return bool(np.allclose(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64),
+                            rtol=rtol, atol=atol))

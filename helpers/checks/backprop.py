@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._core import Feedback, check_callable, check_close, diagnose
+from ._core import Feedback, call_learner, check_callable, check_close, diagnose
 
 __all__ = ["exercise_1", "exercise_2", "exercise_3", "exercise_4", "exercise_5"]
 
@@ -20,12 +20,6 @@ def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
-def _call(fn, args, exercise: str):
-    """Call the learner's function; return (result, None) or (None, ❌ Feedback)."""
-    try:
-        return fn(*args), None
-    except Exception as exc:  # noqa: BLE001 - any failure is reported in words
-        return None, Feedback(False, f"your function raised {type(exc).__name__}: {exc}", exercise)
 
 
 def _matches(got, expected, rtol=1e-5, atol=1e-7) -> bool:
@@ -52,7 +46,7 @@ def exercise_1(softplus_backward) -> Feedback:
     bad = check_callable(softplus_backward, exercise=ex, name="softplus_backward")
     if bad is not None:
         return bad
-    got, bad = _call(softplus_backward, (_X1.copy(), _G1.copy()), ex)
+    got, bad = call_learner(softplus_backward, (_X1.copy(), _G1.copy()), exercise=ex)
     if bad is not None:
         if "only length-1 arrays" in bad.message or "only 0-dimensional" in bad.message:
             bad.message += " (use np.exp, not math.exp, so that it works on arrays)"
@@ -61,16 +55,16 @@ def exercise_1(softplus_backward) -> Feedback:
     softplus = np.log1p(np.exp(_X1))
     if _matches(got, _sigmoid(_X1)):
         return Feedback(False, "you returned the local derivative σ(x) but forgot to multiply it by "
-                               "the upstream gradient", ex)
+                               "the upstream gradient", exercise=ex)
     if _matches(got, _G1 * softplus):
         return Feedback(False, "you multiplied the upstream gradient by softplus(x) itself; the "
-                               "derivative of log(1 + eˣ) is eˣ / (1 + eˣ) = σ(x)", ex)
+                               "derivative of log(1 + eˣ) is eˣ / (1 + eˣ) = σ(x)", exercise=ex)
     if _matches(got, _G1 * _sigmoid(-_X1)):
         return Feedback(False, "you used σ(−x): a sign error in the exponent; "
-                               "d/dx log(1 + eˣ) = eˣ / (1 + eˣ) = σ(x)", ex)
+                               "d/dx log(1 + eˣ) = eˣ / (1 + eˣ) = σ(x)", exercise=ex)
     if _matches(got, _G1 * np.exp(_X1)):
         return Feedback(False, "you multiplied by eˣ only: the chain rule through log also "
-                               "divides by 1 + eˣ", ex)
+                               "divides by 1 + eˣ", exercise=ex)
     return check_close(got, expected, exercise=ex, name="softplus_backward(x, upstream)",
                        none_hint="did you forget `return`?",
                        success="correct: upstream × σ(x), the backward rule of softplus")
@@ -95,24 +89,24 @@ def exercise_2(softplus) -> Feedback:
     expected_grad = 1 / (1 + math.exp(-x0))
 
     x = Value(x0, label="x")
-    out, bad = _call(softplus, (x,), ex)
+    out, bad = call_learner(softplus, (x,), exercise=ex)
     if bad is not None:
         return bad
     if out is None:
-        return Feedback(False, "softplus returned None: did you forget `return out`?", ex)
+        return Feedback(False, "softplus returned None: did you forget `return out`?", exercise=ex)
     if not isinstance(out, Value):
         if all(hasattr(out, a) for a in ("data", "grad", "_prev")):
             return Feedback(False, "softplus returned a Value of a different class: build the output "
-                                   "with `from helpers.engine import Value`", ex)
+                                   "with `from helpers.engine import Value`", exercise=ex)
         return Feedback(False, f"softplus returned a {type(out).__name__}; it must return a Value "
-                               "(out = Value(data, (v,), 'softplus')) so that backward() can reach v", ex)
+                               "(out = Value(data, (v,), 'softplus')) so that backward() can reach v", exercise=ex)
     if not math.isclose(out.data, expected_value, rel_tol=1e-9):
         return Feedback(False, f"the forward value is {out.data:.6g}, expected log(1 + e^0.7) = "
-                               f"{expected_value:.6g}", ex)
+                               f"{expected_value:.6g}", exercise=ex)
 
     if not any(node is x for node in topological_order(out)):
         return Feedback(False, "the output does not record v as its child, so backward() cannot order "
-                               "the graph correctly: create it with Value(data, (v,), 'softplus')", ex)
+                               "the graph correctly: create it with Value(data, (v,), 'softplus')", exercise=ex)
 
     # One use, upstream gradient 3: x.grad must be 3 σ(x).
     loss = out * 3.0
@@ -126,7 +120,7 @@ def exercise_2(softplus) -> Feedback:
         3 * (1 - expected_grad): "x.grad is 3·σ(−x): a sign error; d/dx log(1 + eˣ) = σ(x)",
     })
     if problem:
-        return Feedback(False, problem, ex)
+        return Feedback(False, problem, exercise=ex)
 
     # x used twice: its gradient must collect both contributions, in either order.
     for order in ("softplus first", "softplus last"):
@@ -138,10 +132,10 @@ def exercise_2(softplus) -> Feedback:
         if not math.isclose(x.grad, want, rel_tol=1e-6):
             if math.isclose(x.grad, expected_grad, rel_tol=1e-6):
                 return Feedback(False, "with x used twice (softplus(x) + x·x) x.grad lost the other "
-                                       "use's share: accumulate with `v.grad += ...`, not `v.grad = ...`", ex)
+                                       "use's share: accumulate with `v.grad += ...`, not `v.grad = ...`", exercise=ex)
             return Feedback(False, f"with x used twice (softplus(x) + x·x) x.grad is {x.grad:.6g}, "
-                                   f"expected σ(x) + 2x = {want:.6g}", ex)
-    return Feedback(True, "correct: softplus passes σ(x)·out.grad back and accumulates with +=", ex)
+                                   f"expected σ(x) + 2x = {want:.6g}", exercise=ex)
+    return Feedback(True, "correct: softplus passes σ(x)·out.grad back and accumulates with +=", exercise=ex)
 
 
 def _diagnose_scalar(got, expected, known_mistakes: dict) -> str | None:
@@ -177,19 +171,19 @@ def exercise_3(dense_backward) -> Feedback:
     if bad is not None:
         return bad
     X, W, b, dY = _dense_case()
-    got, bad = _call(dense_backward, (X.copy(), W.copy(), b.copy(), dY.copy()), ex)
+    got, bad = call_learner(dense_backward, (X.copy(), W.copy(), b.copy(), dY.copy()), exercise=ex)
     if bad is not None:
         return bad
     if got is None:
-        return Feedback(False, "dense_backward returned None: did you forget `return dX, dW, db`?", ex)
+        return Feedback(False, "dense_backward returned None: did you forget `return dX, dW, db`?", exercise=ex)
     if not isinstance(got, (tuple, list)) or len(got) != 3:
-        return Feedback(False, "dense_backward must return three arrays: (dX, dW, db)", ex)
+        return Feedback(False, "dense_backward must return three arrays: (dX, dW, db)", exercise=ex)
     expected = (dY @ W.T, X.T @ dY, dY.sum(axis=0))
     shapes = [np.shape(g) if g is not None and g is not Ellipsis else None for g in got]
     want_shapes = [e.shape for e in expected]
     if shapes != want_shapes and sorted(map(str, shapes)) == sorted(map(str, want_shapes)):
         return Feedback(False, f"the three gradients have shapes {shapes}: return them in the order "
-                               f"(dX, dW, db) with shapes {want_shapes}", ex)
+                               f"(dX, dW, db) with shapes {want_shapes}", exercise=ex)
     for name, g, e in zip(("dX", "dW", "db"), got, expected):
         problem = diagnose(g, e, name=name, none_hint="did you compute and return it?")
         if problem:
@@ -200,8 +194,8 @@ def exercise_3(dense_backward) -> Feedback:
                 problem += "; use dY.sum(axis=0) without keepdims"
             elif name == "dW" and _matches(g, X.T @ dY / len(X)):
                 problem = "dW was divided by N: dW = Xᵀ dY, with no average (dY already carries it)"
-            return Feedback(False, problem, ex)
-    return Feedback(True, "correct: dX = dY Wᵀ, dW = Xᵀ dY, db = Σₙ dY", ex)
+            return Feedback(False, problem, exercise=ex)
+    return Feedback(True, "correct: dX = dY Wᵀ, dW = Xᵀ dY, db = Σₙ dY", exercise=ex)
 
 
 # ---------------------------------------------------------------------------- exercise 4
@@ -231,14 +225,14 @@ def exercise_4(softmax_ce_backward) -> Feedback:
         P, Y = _softmax(logits), np.eye(3)[_Y4]
         expected = (P - Y) / n
         with np.errstate(all="ignore"):
-            got, bad = _call(softmax_ce_backward, (logits.copy(), _Y4.copy()), ex)
+            got, bad = call_learner(softmax_ce_backward, (logits.copy(), _Y4.copy()), exercise=ex)
         if bad is not None:
             return bad
         if logits is _BIG4:
             problem = diagnose(got, expected, name="the gradient")
             if problem:
                 return Feedback(False, "right for moderate logits, but with large logits (hundreds) "
-                                       f"{problem}: subtract each row's maximum before np.exp", ex)
+                                       f"{problem}: subtract each row's maximum before np.exp", exercise=ex)
             continue
         known = [
             (P - Y, "you forgot to divide by N: the loss is the mean over the batch"),
@@ -249,12 +243,12 @@ def exercise_4(softmax_ce_backward) -> Feedback:
         ]
         for value, message in known:
             if _matches(got, value):
-                return Feedback(False, message, ex)
+                return Feedback(False, message, exercise=ex)
         fb = check_close(got, expected, exercise=ex, name="the gradient",
                          none_hint="did you forget `return`?")
         if not fb:
             return fb
-    return Feedback(True, "correct: (softmax(logits) − onehot(y)) / N, stable for large logits", ex)
+    return Feedback(True, "correct: (softmax(logits) − onehot(y)) / N, stable for large logits", exercise=ex)
 
 
 # ---------------------------------------------------------------------------- exercise 5
@@ -284,14 +278,14 @@ def exercise_5(forward_mode_gradient) -> Feedback:
         y = f(x)
     expected = tape.gradient(y, x).numpy()
     calls.clear()
-    got, bad = _call(forward_mode_gradient, (f, x), ex)
+    got, bad = call_learner(forward_mode_gradient, (f, x), exercise=ex)
     if bad is not None:
         return bad
     if isinstance(got, (list, tuple)) and got and all(hasattr(g, "numpy") or np.isscalar(g) for g in got):
         got = np.array([np.asarray(g.numpy() if hasattr(g, "numpy") else g).item() for g in got])
     if got is not None and np.shape(got) == () and _matches(got, expected.sum()):
         return Feedback(False, "you computed one directional derivative (tangent of ones): that is the "
-                               "sum of the gradient; push one one-hot tangent per input instead", ex)
+                               "sum of the gradient; push one one-hot tangent per input instead", exercise=ex)
     fb = check_close(got, expected, exercise=ex, name="the gradient", rtol=1e-4, atol=1e-6,
                      none_hint="acc.jvp(y) is None when y was computed outside the `with` block, or "
                                "did you forget `return`?")
@@ -299,8 +293,8 @@ def exercise_5(forward_mode_gradient) -> Feedback:
         return fb
     if len(calls) == 1:
         return Feedback(False, "the gradient is right but f was evaluated once: that is reverse mode "
-                               "(GradientTape); forward mode needs one pass per input", ex)
+                               "(GradientTape); forward mode needs one pass per input", exercise=ex)
     if len(calls) != len(expected):
         return Feedback(True, f"correct gradient (f was evaluated {len(calls)} times; forward mode needs "
-                              f"exactly n = {len(expected)})", ex)
-    return Feedback(True, f"correct: {len(calls)} forward passes, one per input, for one gradient", ex)
+                              f"exactly n = {len(expected)})", exercise=ex)
+    return Feedback(True, f"correct: {len(calls)} forward passes, one per input, for one gradient", exercise=ex)

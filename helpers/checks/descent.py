@@ -12,15 +12,12 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from ._core import Feedback, check_callable, check_close
-from .tape import _call, _number
+from ._core import Feedback, all_close, call_learner, check_callable, check_close
+from .tape import _number
 
 __all__ = ["exercise_1", "exercise_2", "exercise_3", "exercise_4", "exercise_5"]
 
 
-def _close(a, b, rtol=1e-4, atol=1e-5) -> bool:
-    return bool(np.allclose(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64),
-                            rtol=rtol, atol=atol))
 
 
 # ---------------------------------------------------------------- exercise 1
@@ -35,7 +32,7 @@ def exercise_1(gd_step) -> Feedback:
         return bad
     for x0, lr in ((5.0, 0.1), (-1.0, 0.25)):
         x = tf.Variable(x0)
-        out, fail = _call(gd_step, (x, lr), exercise=ex, name=f"gd_step(tf.Variable({x0}), {lr})")
+        out, fail = call_learner(gd_step, (x, lr), exercise=ex, name=f"gd_step(tf.Variable({x0}), {lr})")
         if fail is not None:
             return fail
         if not isinstance(x, tf.Variable):
@@ -85,7 +82,7 @@ def exercise_2(largest_stable_lr) -> Feedback:
     a_values = np.array([0.5, 1.0, 4.0])
     got = []
     for a in a_values:
-        out, fail = _call(largest_stable_lr, (float(a),), exercise=ex, name=f"largest_stable_lr({a})")
+        out, fail = call_learner(largest_stable_lr, (float(a),), exercise=ex, name=f"largest_stable_lr({a})")
         if fail is not None:
             return fail
         value, problem = _number(out)
@@ -103,7 +100,7 @@ def exercise_2(largest_stable_lr) -> Feedback:
         (2.0 * a_values, "it should get smaller as a grows: a steeper parabola needs a smaller step"),
     ]
     for wrong, message in known:
-        if _close(got, wrong) and not _close(got, expected):
+        if all_close(got, wrong) and not all_close(got, expected):
             return Feedback(False, message, ex)
     if np.ptp(got) == 0:
         return Feedback(False, f"the answer is {got[0]:g} for every a: it must depend on a", ex)
@@ -143,18 +140,18 @@ def exercise_3(fit_line) -> Feedback:
     if bad is not None:
         return bad
     x, y = _line_data()
-    out, fail = _call(fit_line, (tf.constant(x), tf.constant(y), 0.5, 0), exercise=ex,
+    out, fail = call_learner(fit_line, (tf.constant(x), tf.constant(y), 0.5, 0), exercise=ex,
                       name="fit_line(x, y, 0.5, steps=0)")
     if fail is not None:
         return fail
     values, problem = _pair(out, "fit_line")
     if problem:
         return Feedback(False, problem, ex)
-    if not _close(values, [0.0, 0.0], atol=1e-6):
+    if not all_close(values, [0.0, 0.0], atol=1e-6):
         return Feedback(False, f"with steps=0 fit_line should return the starting point (0, 0), got "
                                f"({values[0]:g}, {values[1]:g}): start from W = 0, b = 0 and run "
                                "exactly `steps` steps", ex)
-    out, fail = _call(fit_line, (tf.constant(x), tf.constant(y), 0.5, 100), exercise=ex,
+    out, fail = call_learner(fit_line, (tf.constant(x), tf.constant(y), 0.5, 100), exercise=ex,
                       name="fit_line(x, y, 0.5, 100)")
     if fail is not None:
         return fail
@@ -166,12 +163,12 @@ def exercise_3(fit_line) -> Feedback:
     if not np.all(np.isfinite(values)) or max(abs(W), abs(b)) > 1e3:
         return Feedback(False, f"the fit diverged (W = {W:g}, b = {b:g}): the update must subtract "
                                "learning_rate × gradient", ex)
-    if _close([W, b], [0.0, 0.0], atol=1e-6):
+    if all_close([W, b], [0.0, 0.0], atol=1e-6):
         return Feedback(False, "W and b are still 0: update them inside the loop with assign_sub, "
                                "and return their final values", ex)
-    if _close([b, W], [W_best, b_best], rtol=1e-3, atol=1e-3):
+    if all_close([b, W], [W_best, b_best], rtol=1e-3, atol=1e-3):
         return Feedback(False, "W and b are swapped: return (W, b), slope first", ex)
-    if _close([W, b], [W_best, b_best], rtol=1e-3, atol=1e-3):
+    if all_close([W, b], [W_best, b_best], rtol=1e-3, atol=1e-3):
         return Feedback(True, f"correct: W = {W:.3f}, b = {b:.3f}, the least-squares line", ex)
     return Feedback(False, f"after 100 steps with learning rate 0.5 you got W = {W:.4f}, b = {b:.4f}; "
                            f"the least-squares line has W = {W_best:.4f}, b = {b_best:.4f}. Is the "
@@ -198,7 +195,7 @@ def exercise_4(bce_from_logits) -> Feedback:
     bad = check_callable(bce_from_logits, exercise=ex, name="bce_from_logits")
     if bad is not None:
         return bad
-    out, fail = _call(bce_from_logits, (tf.constant(_LABELS), tf.constant(_LOGITS)), exercise=ex,
+    out, fail = call_learner(bce_from_logits, (tf.constant(_LABELS), tf.constant(_LOGITS)), exercise=ex,
                       name="bce_from_logits")
     if fail is not None:
         return fail
@@ -228,9 +225,9 @@ def exercise_4(bce_from_logits) -> Feedback:
                                      "costs −log(1 − σ(z))"),
     ]
     for wrong, message in known:
-        if _close(got, wrong) and not _close(got, expected):
+        if all_close(got, wrong) and not all_close(got, expected):
             return Feedback(False, message, ex)
-    if _close(got[~big], expected[~big]) and not _close(got, expected):
+    if all_close(got[~big], expected[~big]) and not all_close(got, expected):
         return Feedback(False, "right for moderate logits but wrong for large |z| such as ±60: use the "
                                "stable form max(z, 0) − z·y + log(1 + exp(−|z|))", ex)
     return check_close(got, expected, exercise=ex, name="your result", rtol=1e-5, atol=1e-6,
@@ -265,7 +262,7 @@ def exercise_5(minibatches) -> Feedback:
     if bad is not None:
         return bad
     for n, size in ((10, 4), (12, 4), (100, 7)):
-        out, fail = _call(minibatches, (n, size, np.random.default_rng(0)), exercise=ex,
+        out, fail = call_learner(minibatches, (n, size, np.random.default_rng(0)), exercise=ex,
                           name=f"minibatches({n}, {size}, rng)")
         if fail is not None:
             return fail
@@ -292,10 +289,10 @@ def exercise_5(minibatches) -> Feedback:
                                    f"{expected_sizes}", ex)
         if n == 100 and np.array_equal(everything, np.arange(n)):
             return Feedback(False, "the indices are in order: shuffle them first with rng.permutation(n)", ex)
-    again, fail = _call(minibatches, (100, 7, np.random.default_rng(0)), exercise=ex, name="minibatches")
+    again, fail = call_learner(minibatches, (100, 7, np.random.default_rng(0)), exercise=ex, name="minibatches")
     if fail is not None:
         return fail
-    other, fail = _call(minibatches, (100, 7, np.random.default_rng(1)), exercise=ex, name="minibatches")
+    other, fail = call_learner(minibatches, (100, 7, np.random.default_rng(1)), exercise=ex, name="minibatches")
     if fail is not None:
         return fail
     same_seed = all(np.array_equal(a, b) for a, b in zip(out, again))

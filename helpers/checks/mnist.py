@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ._core import Feedback, check_callable, diagnose
+from ._core import Feedback, call_learner, check_callable, diagnose
 
 __all__ = [
     "baseline_exercise_1",
@@ -29,12 +29,6 @@ __all__ = [
 ]
 
 
-def _call(fn, args, *, exercise: str, name: str):
-    """Call the learner's ``fn(*args)``; return ``(result, None)`` or ``(None, Feedback)``."""
-    try:
-        return fn(*args), None
-    except Exception as exc:  # noqa: BLE001 - the learner's error is reported in words
-        return None, Feedback(False, f"{name} raised {type(exc).__name__}: {exc}", exercise)
 
 
 def _missing(value, exercise: str, name: str) -> Feedback | None:
@@ -78,7 +72,7 @@ def baseline_exercise_1(prepare_images) -> Feedback:
     images = np.random.default_rng(7).integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
     images[0, 0, 0], images[1, 3, 4] = 255, 0
     original = images.copy()
-    out, fail = _call(prepare_images, (images,), exercise=ex, name="prepare_images(images)")
+    out, fail = call_learner(prepare_images, (images,), exercise=ex, name="prepare_images(images)")
     if fail is not None:
         return fail
     missing = _missing(out, ex, "prepare_images")
@@ -125,7 +119,7 @@ def baseline_exercise_2(count_parameters) -> Feedback:
         return bad
     for n_in, n_h, n_c in ((784, 512, 10), (3, 4, 2), (10, 1, 1), (20, 7, 5)):
         call = f"count_parameters({n_in}, {n_h}, {n_c})"
-        out, fail = _call(count_parameters, (n_in, n_h, n_c), exercise=ex, name=call)
+        out, fail = call_learner(count_parameters, (n_in, n_h, n_c), exercise=ex, name=call)
         if fail is not None:
             return fail
         missing = _missing(out, ex, call)
@@ -167,7 +161,7 @@ def baseline_exercise_3(confusion) -> Feedback:
     labels[:3] = [0, 1, 0]
     expected = np.zeros((5, 5), dtype=np.int64)  # 5 classes: class 4 never occurs
     np.add.at(expected, (labels, predictions), 1)
-    out, fail = _call(confusion, (labels.copy(), predictions.copy(), 5), exercise=ex,
+    out, fail = call_learner(confusion, (labels.copy(), predictions.copy(), 5), exercise=ex,
                       name="confusion(labels, predictions, 5)")
     if fail is not None:
         return fail
@@ -208,7 +202,7 @@ def baseline_exercise_4(centre_of_mass) -> Feedback:
     rows, cols = np.indices(image.shape)
     total = image.sum()
     expected = np.array([(rows * image).sum() / total, (cols * image).sum() / total])
-    out, fail = _call(centre_of_mass, (image.copy(),), exercise=ex, name="centre_of_mass(image)")
+    out, fail = call_learner(centre_of_mass, (image.copy(),), exercise=ex, name="centre_of_mass(image)")
     if fail is not None:
         return fail
     missing = _missing(out, ex, "centre_of_mass")
@@ -248,7 +242,7 @@ def scratch_exercise_1(glorot_limit) -> Feedback:
         return bad
     for fan_in, fan_out in ((784, 512), (512, 10), (3, 5), (100, 100)):
         call = f"glorot_limit({fan_in}, {fan_out})"
-        out, fail = _call(glorot_limit, (fan_in, fan_out), exercise=ex, name=call)
+        out, fail = call_learner(glorot_limit, (fan_in, fan_out), exercise=ex, name=call)
         if fail is not None:
             return fail
         missing = _missing(out, ex, call)
@@ -290,7 +284,7 @@ def scratch_exercise_2(epoch_batches) -> Feedback:
     rng = np.random.default_rng(11)
     epochs = []
     for _ in range(2):
-        out, fail = _call(epoch_batches, (10, 4, rng), exercise=ex, name="epoch_batches(10, 4, rng)")
+        out, fail = call_learner(epoch_batches, (10, 4, rng), exercise=ex, name="epoch_batches(10, 4, rng)")
         if fail is not None:
             return fail
         missing = _missing(out, ex, "epoch_batches(10, 4, rng)")
@@ -351,7 +345,7 @@ def scratch_exercise_3(stable_crossentropy) -> Feedback:
     ]
     for what, labels, logits in cases:
         call = f"stable_crossentropy(labels, logits) on {what}"
-        out, fail = _call(stable_crossentropy, (labels.copy(), logits.copy()), exercise=ex, name=call)
+        out, fail = call_learner(stable_crossentropy, (labels.copy(), logits.copy()), exercise=ex, name=call)
         if fail is not None:
             return fail
         missing = _missing(out, ex, call)
@@ -421,7 +415,7 @@ def scratch_exercise_4(make_epoch_function) -> Feedback:
     ref_loss = float(np.mean(losses))
 
     model, step = fresh()
-    epoch, fail = _call(make_epoch_function, (step, images, labels, batch_size), exercise=ex,
+    epoch, fail = call_learner(make_epoch_function, (step, images, labels, batch_size), exercise=ex,
                         name="make_epoch_function(train_step, images, labels, batch_size)")
     if fail is not None:
         return fail
@@ -433,7 +427,7 @@ def scratch_exercise_4(make_epoch_function) -> Feedback:
     if not hasattr(epoch, "get_concrete_function"):
         return Feedback(False, "epoch is a plain Python function: decorate it with @tf.function so the "
                                "whole epoch runs as one graph", ex)
-    out, fail = _call(epoch, (tf.constant(permutation),), exercise=ex, name="epoch(permutation)")
+    out, fail = call_learner(epoch, (tf.constant(permutation),), exercise=ex, name="epoch(permutation)")
     if fail is not None:
         return fail
     missing = _missing(out, ex, "epoch(permutation)")

@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Feedback, check_callable, diagnose
+from ._core import Feedback, call_learner, check_callable, diagnose
 
 __all__ = ["exercise_1", "exercise_2", "exercise_3", "exercise_4"]
 
 
-def _call(fn, args, exercise, name):
-    """Call the learner's function; return (result, None) or (None, ❌ Feedback)."""
-    try:
-        return fn(*args), None
-    except Exception as exc:  # noqa: BLE001 - any error is reported in words
-        return None, Feedback(False, f"{name} raised {type(exc).__name__}: {exc}", exercise)
 
 
 def _pair(result, exercise, name, names):
@@ -78,7 +72,7 @@ def exercise_1(momentum_step) -> Feedback:
     problem = check_callable(momentum_step, exercise=ex, name=name)
     if problem is not None:
         return problem
-    result, problem = _call(momentum_step, _E1_ARGS, ex, name)
+    result, problem = call_learner(momentum_step, _E1_ARGS, exercise=ex, name=name)
     if problem is not None:
         return problem
     got, problem = _pair(result, ex, name, ("new_theta", "new_m"))
@@ -149,7 +143,7 @@ def exercise_2(bias_corrected) -> Feedback:
         "swapped": "β₁ and β₂ are swapped: m goes with β₁ and v with β₂",
     }
     for case in _E2_CASES:
-        result, problem = _call(bias_corrected, case, ex, name)
+        result, problem = call_learner(bias_corrected, case, exercise=ex, name=name)
         if problem is not None:
             return problem
         got, problem = _pair(result, ex, name, ("m_hat", "v_hat"))
@@ -260,7 +254,7 @@ def exercise_4(adagrad_step_size) -> Feedback:
         "no lr": "the learning rate η is missing from the step",
     }
     for t, g, lr in _E4_CASES:
-        result, problem = _call(adagrad_step_size, (t, g, lr), ex, name)
+        result, problem = call_learner(adagrad_step_size, (t, g, lr), exercise=ex, name=name)
         if problem is not None:
             return problem
         variants = _adagrad_variants(t, g, lr)

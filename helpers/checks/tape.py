@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from ._core import Feedback, check_callable, check_close
+from ._core import Feedback, all_close, call_learner, check_callable, check_close
 
 __all__ = ["exercise_1", "exercise_2", "exercise_3", "exercise_4", "exercise_5"]
 
@@ -23,16 +23,6 @@ _NONE_GRADIENT = (
 )
 
 
-def _call(fn, args, *, exercise: str, name: str):
-    """Call the learner's ``fn(*args)``; return ``(result, None)`` or ``(None, Feedback)``."""
-    try:
-        return fn(*args), None
-    except Exception as exc:  # noqa: BLE001 - the learner's error is reported in words
-        hint = ""
-        if "NoneType" in str(exc):
-            hint = (" (a gradient was None: if a line like `w = w - ...` replaced a variable by a "
-                    "tensor, update it in place with w.assign_sub(...) instead)")
-        return None, Feedback(False, f"{name} raised {type(exc).__name__}: {exc}{hint}", exercise)
 
 
 def _number(value):
@@ -54,9 +44,6 @@ def _number(value):
     return float(arr.reshape(())), None
 
 
-def _all_close(a, b, rtol=1e-4, atol=1e-5) -> bool:
-    return bool(np.allclose(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64),
-                            rtol=rtol, atol=atol))
 
 
 # ---------------------------------------------------------------- exercise 1
@@ -72,7 +59,7 @@ def exercise_1(tape_derivative) -> Feedback:
     xs = np.array([-2.0, 0.5, 1.0, 3.0])
     got = []
     for x in xs:
-        out, fail = _call(tape_derivative, (float(x),), exercise=ex, name=f"tape_derivative({x})")
+        out, fail = call_learner(tape_derivative, (float(x),), exercise=ex, name=f"tape_derivative({x})")
         if fail is not None:
             return fail
         value, problem = _number(out)
@@ -93,7 +80,7 @@ def exercise_1(tape_derivative) -> Feedback:
         (2 * xs * np.cos(xs), "that is the product of the two factors' derivatives, not the product rule"),
     ]
     for wrong, message in known_mistakes:
-        if _all_close(got, wrong) and not _all_close(got, expected):
+        if all_close(got, wrong) and not all_close(got, expected):
             return Feedback(False, message, ex)
     return check_close(got, expected, exercise=ex, name="your derivative", rtol=1e-4, atol=1e-5,
                        success="correct: the tape's g'(x) matches 2x·sin(x) + x²·cos(x)")
@@ -120,7 +107,7 @@ def exercise_2(linear_grads) -> Feedback:
         return bad
     x, y, w0, b0 = _linear_problem()
     W, b = tf.Variable(w0), tf.Variable(b0)
-    out, fail = _call(linear_grads, (tf.constant(x), tf.constant(y), W, b), exercise=ex,
+    out, fail = call_learner(linear_grads, (tf.constant(x), tf.constant(y), W, b), exercise=ex,
                       name="linear_grads")
     if fail is not None:
         return fail
@@ -165,7 +152,7 @@ def exercise_3(fixed_grad) -> Feedback:
         return bad
     for values in ([1.0, -2.0, 0.5], [3.0, 0.0, -0.25, 1.5]):
         w = tf.Variable(np.array(values, dtype=np.float32))
-        out, fail = _call(fixed_grad, (w,), exercise=ex, name="fixed_grad")
+        out, fail = call_learner(fixed_grad, (w,), exercise=ex, name="fixed_grad")
         if fail is not None:
             return fail
         if out is None:
@@ -175,7 +162,7 @@ def exercise_3(fixed_grad) -> Feedback:
         v = np.array(values)
         expected = 2 * v / (1 + v**2)
         got_arr = np.asarray(out.numpy() if hasattr(out, "numpy") else out, dtype=np.float64)
-        if got_arr.shape == v.shape and _all_close(got_arr, 1 / (1 + v**2)):
+        if got_arr.shape == v.shape and all_close(got_arr, 1 / (1 + v**2)):
             return Feedback(False, "the inner derivative 2w is missing (chain rule)", ex)
         feedback = check_close(out, expected, exercise=ex, name="the gradient", rtol=1e-4, atol=1e-6,
                                success="correct: 2w / (1 + w²), and no more None")
@@ -203,7 +190,7 @@ def exercise_4(second_derivative) -> Feedback:
         return bad
     results = []
     for label, fn, x, second, first in _SECOND_DERIVATIVE_CASES:
-        out, fail = _call(second_derivative, (fn, x), exercise=ex, name=f"second_derivative for {label}")
+        out, fail = call_learner(second_derivative, (fn, x), exercise=ex, name=f"second_derivative for {label}")
         if fail is not None:
             return fail
         value, problem = _number(out)
@@ -247,7 +234,7 @@ def exercise_5(safe_norm) -> Feedback:
     if bad is not None:
         return bad
     point = np.array([3.0, 4.0], dtype=np.float32)
-    result, fail = _call(_value_and_grad, (safe_norm, point), exercise=ex, name="safe_norm([3, 4])")
+    result, fail = call_learner(_value_and_grad, (safe_norm, point), exercise=ex, name="safe_norm([3, 4])")
     if fail is not None:
         return fail
     value, grad = result
@@ -265,12 +252,12 @@ def exercise_5(safe_norm) -> Feedback:
                            atol=1e-6)
     if not feedback:
         return feedback
-    result, fail = _call(_value_and_grad, (safe_norm, point, 3.0), exercise=ex,
+    result, fail = call_learner(_value_and_grad, (safe_norm, point, 3.0), exercise=ex,
                          name="the gradient of 3·safe_norm([3, 4])")
     if fail is not None:
         return fail
     grad3 = result[1]
-    if grad3 is not None and _all_close(grad3, point / 5.0, rtol=1e-5, atol=1e-6):
+    if grad3 is not None and all_close(grad3, point / 5.0, rtol=1e-5, atol=1e-6):
         return Feedback(False, "the gradient ignores `upstream`: the gradient of 3·‖x‖ came out the "
                                "same as that of ‖x‖. Multiply by upstream (chain rule)", ex)
     feedback = check_close(grad3, 3.0 * point / 5.0, exercise=ex, name="the gradient of 3·safe_norm",
@@ -278,7 +265,7 @@ def exercise_5(safe_norm) -> Feedback:
     if not feedback:
         return feedback
     zero = np.zeros(3, dtype=np.float32)
-    result, fail = _call(_value_and_grad, (safe_norm, zero), exercise=ex, name="safe_norm(0)")
+    result, fail = call_learner(_value_and_grad, (safe_norm, zero), exercise=ex, name="safe_norm(0)")
     if fail is not None:
         return fail
     value0, grad0 = result
