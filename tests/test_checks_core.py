@@ -261,3 +261,12 @@ def test_check_callable_not_a_function(value, type_name):
 @pytest.mark.parametrize("fn", [lambda x: x, np.sum, print, dict, Feedback])
 def test_check_callable_lets_functions_through(fn):
     assert check_callable(fn) is None
+
+
+def test_known_mistakes_are_named_before_the_generic_diagnosis():
+    mistakes = [(np.array([2.0, 4.0]), "you doubled it"), (np.array([9.0, 9.0]), "never seen")]
+    assert diagnose(np.array([2.0, 4.0]), [1.0, 2.0], mistakes=mistakes) == "you doubled it"
+    assert diagnose(np.array([1.0, 2.0]), [1.0, 2.0], mistakes=mistakes) is None, "a right answer is right"
+    assert "factor" in diagnose(np.array([3.0, 6.0]), [1.0, 2.0], mistakes=mistakes), "others fall through"
+    fb = check_close(np.array([2.0, 4.0]), [1.0, 2.0], exercise="Exercise 9", mistakes=mistakes)
+    assert not fb and str(fb) == "❌ Exercise 9: you doubled it"

@@ -66,13 +66,15 @@ def _simple_factor(k: float) -> bool:
 
 
 def diagnose(got, expected, *, name: str = "your answer", dtype=None, rtol: float = 1e-5,
-             atol: float = 1e-6, none_hint: str | None = None) -> str | None:
+             atol: float = 1e-6, none_hint: str | None = None, mistakes=()) -> str | None:
     """Return ``None`` when ``got`` matches ``expected``, else one sentence saying how it differs.
 
     Introduced in chapter "Tensors". The checks, in order: missing (``None``, ``...``),
     not numeric, wrong shape, wrong dtype (only if ``dtype`` is given), NaN/inf, then
-    the values: a sign error, a constant factor, a transpose, or the largest difference.
-    ``none_hint`` replaces the generic advice for a ``None`` answer (for gradients).
+    the values: a known mistake, a sign error, a constant factor, a transpose, or the largest
+    difference. ``none_hint`` replaces the generic advice for a ``None`` answer (for gradients).
+    ``mistakes`` lists ``(wrong_value, message)`` pairs: what a typical slip would give, and
+    what to say when the answer equals it.
     """
     if got is None and none_hint:
         return f"{name} is None: {none_hint}"
@@ -96,6 +98,9 @@ def diagnose(got, expected, *, name: str = "your answer", dtype=None, rtol: floa
     a, e = arr.astype(np.float64), exp.astype(np.float64)
     if np.allclose(a, e, rtol=rtol, atol=atol):
         return None
+    for wrong, message in mistakes:
+        if np.shape(wrong) == a.shape and np.allclose(a, np.asarray(wrong, dtype=np.float64), rtol=rtol, atol=atol):
+            return message
     if np.any(e != 0) and np.allclose(a, -e, rtol=rtol, atol=atol):
         return f"{name} has the wrong sign: it is the negative of the expected value"
     nonzero = np.abs(e) > atol
@@ -119,13 +124,13 @@ def diagnose(got, expected, *, name: str = "your answer", dtype=None, rtol: floa
 
 def check_close(got, expected, *, exercise: str = "", name: str = "your answer", dtype=None,
                 rtol: float = 1e-5, atol: float = 1e-6, none_hint: str | None = None,
-                success: str = "correct") -> Feedback:
+                mistakes=(), success: str = "correct") -> Feedback:
     """Check a numeric answer (number, array or tensor) against the expected value.
 
     Introduced in chapter "Tensors". Returns :class:`Feedback`; see :func:`diagnose`.
     """
     problem = diagnose(got, expected, name=name, dtype=dtype, rtol=rtol, atol=atol,
-                       none_hint=none_hint)
+                       none_hint=none_hint, mistakes=mistakes)
     return Feedback(problem is None, problem or success, exercise)
 
 
