@@ -119,6 +119,8 @@ class TestNotebook:
         assert 3 <= n_work <= 6, f"expected 3–6 exercises (cells tagged 'exercise'), found {n_work}"
         assert n_work == n_check == n_solution, f"exercise/check/solution cells: {n_work}/{n_check}/{n_solution}"
         for i, t in enumerate(tags):
+            if any(tag.startswith("hide-") for tag in t):
+                assert "solution" in t, f"cell {i}: only solutions are hidden (the toggle says 'Show the worked solution')"
             if "solution" in t:
                 assert "hide-input" in t, f"solution cell {i} must also be tagged hide-input"
                 assert cells[i]["metadata"].get("jupyter", {}).get("source_hidden") is True, (
