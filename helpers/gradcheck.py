@@ -11,17 +11,55 @@ Precision matters. The central difference has a truncation error of order ε² a
 rounding error of order (machine epsilon × |f|) / ε. In float64 with ε = 1e-5 both are
 tiny; in float32 the rounding term alone is about 1e-2 × |f|, which makes the check
 useless. So ``x`` is handed to ``f`` as a float64 NumPy array, and ``f`` should compute
-in float64 too (cast inside ``f`` if it uses float32 variables).
+in float64 too (cast inside ``f`` if it uses float32 variables). When ``f`` returns a
+float32 (or float16) result anyway, :func:`numerical_gradient` and :func:`check_gradient`
+warn with a :class:`LowPrecisionWarning` instead of silently giving a meaningless verdict.
 """
 
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["numerical_gradient", "relative_error", "check_gradient", "GradientCheck"]
+__all__ = ["numerical_gradient", "relative_error", "check_gradient", "GradientCheck",
+           "LowPrecisionWarning"]
+
+
+class LowPrecisionWarning(UserWarning):
+    """``f`` computed in float32 (or less): its finite differences are mostly rounding error.
+
+    Introduced in chapter "Automatic differentiation with GradientTape".
+    """
+
+
+def _low_precision_dtype(value) -> str | None:
+    """The name of ``value``'s dtype when it is a float type narrower than float64, else None."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        return None  # a Python number: float64
+    dtype = getattr(dtype, "as_numpy_dtype", dtype)  # a TensorFlow dtype
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        return None
+    if np.issubdtype(dtype, np.floating) and np.finfo(dtype).bits < 64:
+        return dtype.name
+    return None
+
+
+def _warn_low_precision(dtype_name: str) -> None:
+    warnings.warn(
+        f"f returned a {dtype_name} value: finite differences need float64. In {dtype_name} "
+        "the rounding error of f, divided by the tiny step eps, swamps the difference, so the "
+        "numerical gradient (and any check against it) is unreliable. Compute f in float64: "
+        "it receives a float64 NumPy array, so cast any float32 tensors or variables it uses "
+        "(tf.cast(t, tf.float64) or t.numpy().astype(np.float64)).",
+        LowPrecisionWarning,
+        stacklevel=4,
+    )
 
 
 def _as_float64_array(x, name: str) -> np.ndarray:
@@ -70,7 +108,8 @@ def numerical_gradient(f: Callable, x, eps: float = 1e-5) -> np.ndarray:
 
     Raises ``TypeError`` if ``f`` is not callable or ``x`` is not numeric, ``ValueError``
     if ``eps`` is not a positive finite number, ``x`` holds NaN or infinity, or ``f``
-    returns more than one number or a NaN/infinite value.
+    returns more than one number or a NaN/infinite value. Warns (once per call) with a
+    :class:`LowPrecisionWarning` if ``f`` returns a float32 or float16 result.
     """
     if not callable(f):
         raise TypeError(f"f must be callable (a function of x), got {type(f).__name__}")
@@ -80,11 +119,16 @@ def numerical_gradient(f: Callable, x, eps: float = 1e-5) -> np.ndarray:
         raise ValueError("x contains NaN or infinity; the gradient is only defined at finite points")
     grad = np.zeros_like(x)
     flat_x, flat_g = x.reshape(-1), grad.reshape(-1)
+    warned = []
 
     def value(point):
         out = f(point.reshape(x.shape))
         if out is None:
             raise TypeError("f returned None; does it end with `return ...`?")
+        low = _low_precision_dtype(out)
+        if low and not warned:
+            warned.append(low)
+            _warn_low_precision(low)
         out = _as_float64_array(out, "f(x)")
         if out.size != 1:
             raise ValueError(
@@ -180,7 +224,8 @@ def check_gradient(f: Callable, x, grad, *, eps: float = 1e-5, rtol: float = 1e-
 
     A ``None`` gradient (what the tape returns for an unconnected source) is a
     ``TypeError``; so is a non-numeric ``grad`` or ``x``. A shape mismatch or a bad
-    ``eps``/``rtol``/``atol`` is a ``ValueError``.
+    ``eps``/``rtol``/``atol`` is a ``ValueError``. An ``f`` that computes in float32 gets a
+    :class:`LowPrecisionWarning`: finite differences need float64.
     """
     if grad is None:
         raise TypeError(

@@ -11,7 +11,10 @@ Shapes (N examples, D inputs, H hidden units, C classes)::
 
 The parameters are a dict ``{"W1": (D, H), "b1": (H,), "W2": (H, C), "b2": (C,)}`` of
 one floating dtype; ``X`` must have that dtype too (NumPy would silently promote a
-float32/float64 mix, so it is refused with a ``TypeError``).
+float32/float64 mix, so it is refused with a ``TypeError``). Every array handed in must
+hold finite numbers: a NaN or an infinity in the inputs, the parameters, the logits or
+the gradients is refused with a ``ValueError`` instead of turning into plausible-looking
+wrong predictions (``argmax`` of a row of NaNs is 0).
 """
 
 from __future__ import annotations
@@ -35,6 +38,22 @@ __all__ = [
 
 #: The parameter names, in order.
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
+
+
+def _check_finite(arr: np.ndarray, what: str, hint: str = "") -> None:
+    """A ValueError naming where ``arr`` holds NaN or infinity, and what was expected."""
+    bad = ~np.isfinite(arr)
+    if not bad.any():
+        return
+    n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    kinds = ", ".join(f"{n} {k}" for n, k in ((n_nan, "NaN"), (n_inf, "infinite")) if n)
+    raise ValueError(f"{what} must hold finite numbers, but it has {kinds} value(s) "
+                     f"(the first at index {first}){hint}")
+
+
+_DIVERGED = ("; a training run that diverged (a learning rate too large) is the usual cause: "
+             "start again from fresh parameters")
 
 
 def _check_params(params) -> np.dtype:
@@ -63,6 +82,8 @@ def _check_params(params) -> np.dtype:
             "parameter shapes do not fit together: expected W1 (D, H), b1 (H,), W2 (H, C), b2 (C,); "
             f"got W1 {W1.shape}, b1 {b1.shape}, W2 {W2.shape}, b2 {b2.shape}"
         )
+    for k in PARAM_NAMES:
+        _check_finite(params[k], f"params[{k!r}]", _DIVERGED)
     return W1.dtype
 
 
@@ -82,6 +103,7 @@ def _check_inputs(X, dtype, n_features: int) -> None:
         raise ValueError(f"X must be 2-D (N, D), got shape {X.shape}{hint}")
     if X.shape[1] != n_features:
         raise ValueError(f"X has {X.shape[1]} features per row but W1 expects {n_features}")
+    _check_finite(X, "X", " (look for missing values or a division by zero in the preprocessing)")
 
 
 def _check_labels(y, n: int, n_classes: int) -> None:
@@ -145,6 +167,7 @@ def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray):
         raise ValueError(f"logits must have shape (N, C) with N ≥ 1, got {logits.shape}")
     n, c = logits.shape
     _check_labels(y, n, c)
+    _check_finite(logits, "logits", _DIVERGED)
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     rows = np.arange(n)
@@ -177,6 +200,7 @@ def backward(params: dict, cache: dict, dlogits: np.ndarray) -> dict:
         raise ValueError(f"dlogits must have the logits' shape {expected}, got {dlogits.shape}")
     if dlogits.dtype != dtype:
         raise TypeError(f"dlogits has dtype {dlogits.dtype} but the parameters are {dtype}")
+    _check_finite(dlogits, "dlogits", _DIVERGED)
     dW2 = A1.T @ dlogits
     db2 = dlogits.sum(axis=0)
     dA1 = dlogits @ params["W2"].T
@@ -215,6 +239,11 @@ def sgd_step(params: dict, grads: dict, learning_rate: float) -> dict:
         g = np.asarray(grads[k])
         if g.shape != params[k].shape:
             raise ValueError(f"grads[{k!r}] has shape {g.shape} but params[{k!r}] has {params[k].shape}")
+        if not np.issubdtype(g.dtype, np.number):
+            raise TypeError(f"grads[{k!r}] must be a numeric array, got dtype {g.dtype}")
+        _check_finite(g, f"grads[{k!r}]", _DIVERGED)
+    for k in PARAM_NAMES:
+        g = np.asarray(grads[k])
         params[k] -= params[k].dtype.type(learning_rate) * g.astype(params[k].dtype, copy=False)
     return params
 

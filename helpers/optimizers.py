@@ -18,6 +18,11 @@ differs from the paper (epsilon placement, the form of Nesterov momentum, Adadel
 learning rate), the chapter says so. Left out on purpose: weight decay, gradient
 clipping, EMA of weights, loss scaling, gradient accumulation and AMSGrad.
 
+Compiled training steps: every optimizer works inside ``tf.function`` on a list of
+variables of any shapes (chapter 8 trains with ``RMSprop`` this way). Its state is made
+on the first trace, so that trace runs twice; call ``opt.build(variables)`` before the
+first step to trace once. The chapter's exercises add global-norm clipping and AdamW.
+
 One deliberate difference: a sparse gradient (``tf.IndexedSlices``, from ``tf.gather``)
 is used as the dense tensor it stands for. Keras does the same unless an index repeats:
 then it squares each slice before adding them up, where we square their sum (the true

@@ -319,6 +319,7 @@ CHAPTERS = {
     "6 Optimizers\nfrom scratch": ("4 Gradient descent",),
     "7 MNIST with\nKeras": ("4 Gradient descent",),
     "8 MNIST from\nscratch": ("5 Backpropagation\nby hand", "6 Optimizers\nfrom scratch", "7 MNIST with\nKeras"),
+    "9 Keras models\nand loops": ("8 MNIST from\nscratch",),
 }
 _MAP_POS = {
     "1 Deep learning\nin one loop": (0.12, 0.85),
@@ -329,10 +330,12 @@ _MAP_POS = {
     "6 Optimizers\nfrom scratch": (0.70, 0.22),
     "7 MNIST with\nKeras": (0.70, 0.60),
     "8 MNIST from\nscratch": (0.88, 0.88),
+    "9 Keras models\nand loops": (0.88, 0.50),
 }
 _MAP_PART = {
     "1": COLORS["sky"], "2": COLORS["sky"], "3": COLORS["blue"], "4": COLORS["blue"],
     "5": COLORS["blue"], "6": COLORS["green"], "7": COLORS["orange"], "8": COLORS["orange"],
+    "9": COLORS["orange"],
 }
 
 
@@ -412,7 +415,10 @@ def animation_html(animation, alt: str):
     for icon, glyph in _ANIMATION_GLYPHS.items():
         page = page.replace(f'<i class="{icon}"></i>', f'<span aria-hidden="true">{glyph}</span>')
     page = re.sub(r'<img id="(_anim_img\w+)">', lambda m: f'<img id="{m.group(1)}" alt="{html_lib.escape(alt)}">', page)
-    if "https://" in page or "fa fa-" in page or ' alt="' not in page:
+    # The frame slider needs a name for screen readers (WCAG 4.1.2).
+    page, n_sliders = re.subn(r'<input id="(_anim_slider\w+)" type="range"',
+                              r'<input id="\1" type="range" aria-label="animation frame"', page)
+    if "https://" in page or "fa fa-" in page or ' alt="' not in page or not n_sliders:
         raise RuntimeError("Matplotlib's animation HTML changed: update helpers.plotting.animation_html")
     return HTML(page)
 

@@ -3,14 +3,13 @@
 Introduced in chapter "MNIST from scratch: a model and loop as fast as Keras", which writes
 this exact code in the open (after Deep Learning with Python, ch. 2), fixes what the
 book's version gets wrong, and then checks that this copy agrees with it. The benchmark
-(``benchmarks/mnist_loop.py``) and the exercise checks import it from here.
-:func:`preprocess_digit` (a learner's own image → an MNIST-like 28×28 input) is
-introduced in chapter "MNIST with Keras: a baseline".
+(``benchmarks/mnist_loop.py``) and the exercise checks import it from here. (Preparing a
+learner's own digit image like MNIST is in :mod:`helpers.digits`.)
 
 The pieces, in the order the chapter builds them::
 
     model = NaiveSequential([NaiveDense(784, 512, tf.nn.relu), NaiveDense(512, 10)])
-    step = make_train_step(model, crossentropy_from_logits, keras.optimizers.RMSprop(1e-3))
+    step = make_train_step(model, crossentropy_from_logits, RMSprop(1e-3))  # helpers.optimizers
     history = fit(step, x_train, y_train, epochs=5)          # shuffled every epoch
     accuracy(model, x_test, y_test)
 
@@ -36,7 +35,6 @@ __all__ = [
     "make_train_step",
     "fit",
     "accuracy",
-    "preprocess_digit",
 ]
 
 #: Weight initialisations NaiveDense knows: the book's ``"uniform"`` in [0, 0.1) and Glorot's.
@@ -237,7 +235,8 @@ def make_train_step(model, loss_fn, optimizer, *, compiled=True):
 
     Introduced in chapter "MNIST from scratch: a model and loop as fast as Keras".
     ``model`` has ``__call__`` and ``weights``; ``loss_fn(labels, outputs)`` returns a
-    scalar; ``optimizer`` is a Keras optimizer (or anything with ``apply_gradients``).
+    scalar; ``optimizer`` is one of chapter 6's :mod:`helpers.optimizers`, a Keras
+    optimizer, or anything else with ``apply_gradients``.
     With ``compiled=True`` the step is wrapped in ``tf.function`` (traced once per input
     shape; ``reduce_retracing`` as in Keras's own ``fit``).
     """
@@ -247,7 +246,7 @@ def make_train_step(model, loss_fn, optimizer, *, compiled=True):
         raise TypeError(f"loss_fn must be a function loss_fn(labels, outputs), got {loss_fn!r}")
     if not hasattr(optimizer, "apply_gradients"):
         raise TypeError(
-            f"optimizer must have apply_gradients (e.g. keras.optimizers.SGD), got {type(optimizer).__name__}"
+            f"optimizer must have apply_gradients (e.g. helpers.optimizers.SGD), got {type(optimizer).__name__}"
         )
     if not isinstance(compiled, bool):
         raise TypeError(f"compiled must be True or False, got {compiled!r}")
@@ -302,90 +301,3 @@ def accuracy(model, images, labels, batch_size=1000):
         outputs = np.asarray(model(images[start:start + batch_size]))
         correct += int(np.sum(outputs.argmax(axis=1) == np.asarray(labels[start:start + batch_size])))
     return correct / len(images)
-
-
-# ---------------------------------------------------------------- a learner's own digit
-#: Where MNIST digits have their centre of mass, (row, column), in a 28×28 image.
-MNIST_CENTRE = (14.0, 14.0)
-
-
-def preprocess_digit(image, *, invert="auto", box=20, size=28):
-    """Turn a photo or drawing of one digit into an MNIST-like float32 image ``(28, 28)``.
-
-    Introduced in chapter "MNIST with Keras: a baseline". The steps, as MNIST itself was
-    made (LeCun et al. 1998):
-
-    1. grey-scale: an ``(H, W, 3)`` or ``(H, W, 4)`` image (uint8 0–255 or floats 0–1)
-       becomes luminance 0.299 R + 0.587 G + 0.114 B, in [0, 1]; an alpha channel is
-       laid over white paper first;
-    2. invert: MNIST is white ink on black, so a light background (median of the border
-       pixels above 0.5) is flipped (``invert=True``/``False`` forces it);
-    3. scale the values: background → 0, darkest ink → 1;
-    4. crop to the ink (pixels above 0.2) and resize so that the longer side is ``box``
-       pixels (20), keeping the aspect ratio;
-    5. centre: paste into a ``size × size`` black image so that the centre of mass of
-       the ink lands at (14, 14), where MNIST digits have theirs.
-
-    A blank image (no ink) or a wrong shape is a ``ValueError``; a non-numeric image a
-    ``TypeError``.
-    """
-    img = np.asarray(image)
-    if img.dtype == object or not (np.issubdtype(img.dtype, np.number) or img.dtype == bool):
-        raise TypeError(f"image must be a numeric array, got dtype {img.dtype}")
-    if img.ndim == 3 and img.shape[-1] == 1:
-        img = img[..., 0]
-    if not (img.ndim == 2 or (img.ndim == 3 and img.shape[-1] in (3, 4))):
-        raise ValueError(
-            f"image must be grey (H, W) or colour (H, W, 3|4), got shape {img.shape}"
-        )
-    if min(img.shape[:2]) < 2:
-        raise ValueError(f"image is too small: {img.shape[:2]}")
-    if invert not in ("auto", True, False):
-        raise ValueError(f"invert must be 'auto', True or False, got {invert!r}")
-    size = _positive_int(size, "size")
-    box = _positive_int(box, "box")
-    if box > size:
-        raise ValueError(f"box ({box}) must not be larger than size ({size})")
-
-    # 1. grey-scale, as floats in [0, 1]
-    x = img.astype(np.float32)
-    if img.dtype == np.uint8 or x.max() > 1.0:
-        x = x / 255.0
-    if x.ndim == 3:
-        if x.shape[-1] == 4:
-            alpha = x[..., 3:]
-            x = x[..., :3] * alpha + (1.0 - alpha)  # over white paper
-        x = x @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    x = np.clip(x, 0.0, 1.0)
-
-    # 2. invert: white ink on black, like MNIST
-    border = np.concatenate([x[0], x[-1], x[:, 0], x[:, -1]])
-    if invert is True or (invert == "auto" and np.median(border) > 0.5):
-        x = 1.0 - x
-        border = 1.0 - border
-
-    # 3. scale: background 0, strongest ink 1
-    background = float(np.median(border))
-    peak = float(x.max())
-    if peak - background < 1e-3:
-        raise ValueError("the image is blank: no ink stands out from the background")
-    x = np.clip((x - background) / (peak - background), 0.0, 1.0)
-
-    # 4. crop to the ink, resize the longer side to `box` pixels
-    rows, cols = np.nonzero(x > 0.2)
-    x = x[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-    h, w = x.shape
-    scale = box / max(h, w)
-    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
-    x = tf.image.resize(x[..., None], (new_h, new_w), method="bilinear", antialias=True)
-    x = np.clip(x.numpy()[..., 0], 0.0, 1.0)
-
-    # 5. centre of mass to (14, 14)
-    r, c = np.arange(new_h), np.arange(new_w)
-    mass = x.sum()
-    com_r, com_c = (x.sum(axis=1) @ r) / mass, (x.sum(axis=0) @ c) / mass
-    top = int(np.clip(round(MNIST_CENTRE[0] * size / 28 - com_r), 0, size - new_h))
-    left = int(np.clip(round(MNIST_CENTRE[1] * size / 28 - com_c), 0, size - new_w))
-    out = np.zeros((size, size), dtype=np.float32)
-    out[top:top + new_h, left:left + new_w] = x
-    return out

@@ -57,11 +57,29 @@ def test_every_figure_has_alt_text(executed_dir, name):
 
 
 @pytest.mark.parametrize("name", toc_notebooks())
-def test_checks_show_feedback(executed_dir, name):
-    """Each check cell shows a ✅ or ❌ line (a learner always gets feedback)."""
+def test_checks_show_a_cross_on_the_placeholder(executed_dir, name):
+    """Each check cell ran on the learner's untouched placeholder (the solution comes after it)
+    and showed a ❌ line, never a ✅: what a learner sees before they write anything."""
     cells = load(executed_dir, name)
     for i, cell in enumerate(cells):
         if "check" not in cell["metadata"].get("tags", []):
             continue
         text = json.dumps(cell.get("outputs", []), ensure_ascii=False)
-        assert "✅" in text or "❌" in text, f"check cell {i} showed no feedback"
+        assert "❌" in text, f"check cell {i} showed no ❌ on the untouched placeholder"
+        assert "✅" not in text, f"check cell {i} passed on the untouched placeholder"
+
+
+@pytest.mark.parametrize("name", toc_notebooks())
+def test_figures_fit_the_column(executed_dir, name):
+    """Every PNG figure is at most the column's width (6.4 in at 100 dpi, plus a margin)."""
+    import base64
+    import struct
+
+    for i, cell in enumerate(load(executed_dir, name)):
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if not png:
+                continue
+            raw = base64.b64decode(png if isinstance(png, str) else "".join(png))
+            width, height = struct.unpack(">II", raw[16:24])
+            assert width <= 700, f"cell {i}: a figure {width} px wide (at most 700): use plotting.subplots"

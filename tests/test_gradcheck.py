@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.gradcheck import GradientCheck, check_gradient, numerical_gradient, relative_error
+from helpers.gradcheck import (
+    GradientCheck,
+    LowPrecisionWarning,
+    check_gradient,
+    numerical_gradient,
+    relative_error,
+)
 
 
 def cubic(x):
@@ -300,6 +308,63 @@ def test_check_gradient_rejects_bad_tolerances(kwargs):
 def test_check_gradient_rejects_tolerances_that_are_not_numbers(kwargs):
     with pytest.raises(TypeError):
         check_gradient(cubic, 10.0, 920.0, **kwargs)
+
+
+# ------------------------------------------------------------------ float32 warning
+def _float32_outputs():
+    import tensorflow as tf
+
+    return [
+        ("NumPy float32 scalar", lambda v: np.float32(np.sum(v**2))),
+        ("NumPy float32 array", lambda v: np.sum(v.astype(np.float32) ** 2, keepdims=True)),
+        ("NumPy float16", lambda v: np.float16(np.sum(v**2))),
+        ("tf float32 tensor", lambda v: tf.reduce_sum(tf.cast(v, tf.float32) ** 2)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_a_float32_function_gets_a_clear_warning(case):
+    label, f = _float32_outputs()[case]
+    with pytest.warns(LowPrecisionWarning, match="float64") as record:
+        numerical_gradient(f, np.array([1.0, 2.0]))
+    assert len(record) == 1, f"{label}: warn once per call, not once per evaluation"
+    assert issubclass(LowPrecisionWarning, UserWarning)
+    message = str(record[0].message)
+    assert "f returned a float" in message and "cast" in message, message
+
+
+def test_check_gradient_warns_for_float32_and_its_verdict_is_then_unreliable():
+    import tensorflow as tf
+
+    def f32(v):  # the chapter's cubic, computed in float32
+        t = tf.cast(v, tf.float32)
+        return 3 * t**3 + t**2
+
+    with pytest.warns(LowPrecisionWarning):
+        result = check_gradient(f32, 10.0, 920.0)
+    assert not result  # rounding swamps the difference: the right gradient "fails"
+
+
+@pytest.mark.parametrize("f", [
+    lambda v: float(np.sum(v**2)),
+    lambda v: np.sum(v**2),
+    lambda v: np.array([np.sum(v**2)]),
+    lambda v: int(np.sum(v > 0)) + np.sum(v**2),
+])
+def test_float64_functions_do_not_warn(f):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        numerical_gradient(f, np.array([1.0, 2.0]))
+
+
+def test_float64_tensorflow_functions_do_not_warn():
+    import tensorflow as tf
+
+    w = tf.Variable([[0.3, -0.2], [0.1, 0.4]], dtype=tf.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_gradient(lambda m: tf.reduce_sum(tf.tanh(m) ** 2), w,
+                              2 * np.tanh(w.numpy()) * (1 - np.tanh(w.numpy()) ** 2))
 
 
 # ------------------------------------------------------------------ properties

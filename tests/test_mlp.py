@@ -166,3 +166,58 @@ def test_mismatched_shapes_are_value_errors(params):
         mlp.init_params(0, 2, 2)
     with pytest.raises(ValueError, match="N ≥ 1"):
         mlp.softmax_cross_entropy(np.zeros((0, 3)), np.zeros(0, np.int64))
+
+
+# ------------------------------------------------------------------ NaN and infinity
+def _with(array, index, value):
+    out = array.copy()
+    out[index] = value
+    return out
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_inputs_are_value_errors_in_every_function(params, bad):
+    X = np.ones((3, 4), np.float32)
+    y = np.array([0, 1, 1])
+    X_bad = _with(X, (1, 2), bad)
+    calls = {
+        "forward": lambda: mlp.forward(params, X_bad),
+        "loss_and_grads": lambda: mlp.loss_and_grads(params, X_bad, y),
+        "train_step": lambda: mlp.train_step(params, X_bad, y, 0.1),
+        "predict": lambda: mlp.predict(params, X_bad),
+        "accuracy": lambda: mlp.accuracy(params, X_bad, y),
+    }
+    for call in calls.values():
+        with pytest.raises(ValueError, match=r"X must hold finite numbers.*index \(1, 2\)"):
+            call()
+    kind = "NaN" if np.isnan(bad) else "infinite"
+    with pytest.raises(ValueError, match=f"1 {kind}"):
+        mlp.forward(params, X_bad)
+
+
+@pytest.mark.parametrize("name", mlp.PARAM_NAMES)
+def test_non_finite_parameters_are_value_errors(params, name):
+    broken = {**params, name: _with(params[name], (0,) * params[name].ndim, np.nan)}
+    X, y = np.ones((2, 4), np.float32), np.array([0, 1])
+    for call in (lambda: mlp.forward(broken, X), lambda: mlp.predict(broken, X),
+                 lambda: mlp.accuracy(broken, X, y), lambda: mlp.train_step(broken, X, y, 0.1),
+                 lambda: mlp.sgd_step(broken, {k: np.zeros_like(v) for k, v in params.items()}, 0.1)):
+        with pytest.raises(ValueError, match=rf"params\['{name}'\] must hold finite.*diverged"):
+            call()
+
+
+def test_non_finite_logits_dlogits_and_grads_are_value_errors(params):
+    X, y = np.ones((2, 4), np.float32), np.array([0, 1])
+    logits, cache = mlp.forward(params, X)
+    with pytest.raises(ValueError, match="logits must hold finite numbers"):
+        mlp.softmax_cross_entropy(_with(logits, (1, 0), np.inf), y)
+    with pytest.raises(ValueError, match="dlogits must hold finite numbers"):
+        mlp.backward(params, cache, _with(np.zeros_like(logits), (0, 1), np.nan))
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    grads["b2"] = _with(grads["b2"], 0, np.nan)
+    before = {k: v.copy() for k, v in params.items()}
+    with pytest.raises(ValueError, match=r"grads\['b2'\] must hold finite"):
+        mlp.sgd_step(params, grads, 0.1)
+    assert all(np.array_equal(params[k], before[k]) for k in mlp.PARAM_NAMES), "no partial update"
+    with pytest.raises(TypeError, match="numeric"):
+        mlp.sgd_step(params, {**grads, "b2": np.array(["a", "b"])}, 0.1)

@@ -371,3 +371,50 @@ def test_animate_paths_frames_and_errors():
         with pytest.raises(ValueError, match="frames must be an int from 2 to 60"):
             plotting.animate_paths(_bowl, {"a": path}, xlim=(-1, 1), ylim=(-1, 1), title="t", frames=frames)
     plt.close("all")
+
+
+# ---------------------------------------------------------------- RMSprop in a compiled training step
+def _mlp_problem(seed=3):
+    """A small MLP (shapes like chapter 8's: a matrix, a vector, a matrix, a vector) and a batch."""
+    rng = np.random.default_rng(seed)
+    shapes = [(12, 7), (7,), (7, 3), (3,)]
+    start = [(rng.normal(size=s) * 0.3).astype(np.float32) for s in shapes]
+    x = tf.constant(rng.normal(size=(16, 12)).astype(np.float32))
+    labels = tf.constant(rng.integers(0, 3, size=16))
+
+    def loss_fn(params, x, labels):
+        W1, b1, W2, b2 = params
+        logits = tf.matmul(tf.nn.relu(tf.matmul(x, W1) + b1), W2) + b2
+        return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
+
+    return start, x, labels, loss_fn
+
+
+@pytest.mark.parametrize("build_first", [True, False])
+@pytest.mark.parametrize("kwargs", [dict(), dict(learning_rate=0.01, rho=0.8, momentum=0.5, centered=True)])
+def test_rmsprop_in_a_compiled_training_step_matches_keras(build_first, kwargs):
+    """Chapter 8's use: one tf.function step over variables of different shapes, gradients from the tape."""
+    start, x, labels, loss_fn = _mlp_problem()
+    results, traces = [], []
+    for opt in (O.RMSprop(**kwargs), keras.optimizers.RMSprop(**kwargs)):
+        params = [tf.Variable(s) for s in start]
+        if build_first:
+            opt.build(params)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 12]), tf.TensorSpec([None], tf.int64)])
+        def train_step(xb, yb, opt=opt, params=params):
+            traces.append(type(opt).__module__)
+            with tf.GradientTape() as tape:
+                loss = loss_fn(params, xb, yb)
+            opt.apply_gradients(zip(tape.gradient(loss, params), params))
+            return loss
+
+        for k in range(30):
+            lo = (k * 4) % 16
+            train_step(x[lo:lo + 8], labels[lo:lo + 8])
+        assert int(opt.iterations.numpy()) == 30
+        results.append([p.numpy() for p in params])
+    assert_same(*results)
+    ours = [t for t in traces if t == O.__name__]
+    assert len(ours) == (1 if build_first else 2), "built first, the step traces once; else twice (state made on the first trace)"
+    assert not np.allclose(results[0][0], start[0])

@@ -1,4 +1,6 @@
-"""helpers.scratch: the from-scratch MNIST pieces (and the confusion-matrix plot of the MNIST chapters)."""
+"""helpers.scratch: the from-scratch MNIST pieces (and the confusion-matrix plot of the MNIST chapters).
+
+The drawn digits and preprocess_digit moved to helpers.digits (tests/test_digits.py)."""
 
 from __future__ import annotations
 
@@ -247,83 +249,6 @@ def test_accuracy_counts_argmax_matches():
         scratch.accuracy(Fixed(), images[:0], np.array([]))
 
 
-# ---------------------------------------------------------------- preprocess_digit
-def drawn_bar(height=200, width=150, top=20, left=90, bar_h=100, bar_w=30, ink=30, paper=240):
-    """A light page with one dark, tall rectangle off-centre (uint8, grey)."""
-    page = np.full((height, width), paper, dtype=np.uint8)
-    page[top:top + bar_h, left:left + bar_w] = ink
-    return page
-
-
-def centre_of_mass(img):
-    rows, cols = np.indices(img.shape)
-    return (rows * img).sum() / img.sum(), (cols * img).sum() / img.sum()
-
-
-def test_preprocess_digit_inverts_scales_crops_and_centres():
-    out = scratch.preprocess_digit(drawn_bar())
-    assert out.shape == (28, 28) and out.dtype == np.float32
-    assert out.min() == 0.0 and np.isclose(out.max(), 1.0)
-    assert out[0, 0] == 0 and out[-1, -1] == 0, "the light background becomes black (inverted)"
-    rows, cols = np.nonzero(out > 0.2)
-    assert rows.max() - rows.min() + 1 == 20, "the longer side of the ink is scaled to 20 pixels"
-    assert 5 <= cols.max() - cols.min() + 1 <= 7, "the aspect ratio is kept (100 × 30 → 20 × 6)"
-    r, c = centre_of_mass(out)
-    assert abs(r - 14) <= 0.75 and abs(c - 14) <= 0.75, "centre of mass near (14, 14)"
-
-
-def test_preprocess_digit_accepts_colour_alpha_float_and_grey_channel():
-    grey = drawn_bar()
-    expected = scratch.preprocess_digit(grey)
-    rgb = np.repeat(grey[..., None], 3, axis=-1)
-    np.testing.assert_allclose(scratch.preprocess_digit(rgb), expected, atol=1e-5)
-    rgba = np.concatenate([rgb, np.full(grey.shape + (1,), 255, np.uint8)], axis=-1)
-    np.testing.assert_allclose(scratch.preprocess_digit(rgba), expected, atol=1e-5)
-    np.testing.assert_allclose(scratch.preprocess_digit(grey / 255.0), expected, atol=1e-5)
-    np.testing.assert_allclose(scratch.preprocess_digit(grey[..., None]), expected, atol=1e-5)
-    transparent = rgba.copy()
-    transparent[..., 3] = 0  # fully transparent: only white paper is left
-    with pytest.raises(ValueError, match="blank"):
-        scratch.preprocess_digit(transparent)
-
-
-def test_preprocess_digit_leaves_dark_backgrounds_uninverted():
-    page = 255 - drawn_bar()  # white ink on black already, like MNIST
-    out = scratch.preprocess_digit(page)
-    np.testing.assert_allclose(out, scratch.preprocess_digit(drawn_bar()), atol=1e-5)
-    np.testing.assert_allclose(scratch.preprocess_digit(drawn_bar(), invert=True), out, atol=1e-5)
-    with pytest.raises(ValueError, match="blank"):  # a light page kept light: nothing is brighter than it
-        scratch.preprocess_digit(drawn_bar(), invert=False)
-
-
-def test_preprocess_digit_keeps_an_mnist_digit_close_to_itself():
-    from helpers.data import load_mnist
-
-    (x, _), _ = load_mnist(verbose=False)
-    digit = x[0]
-    out = scratch.preprocess_digit(digit)
-    corr = np.corrcoef(out.ravel(), digit.ravel() / 255.0)[0, 1]
-    assert corr > 0.8, f"an MNIST digit should come back nearly unchanged (correlation {corr:.2f})"
-
-
-@pytest.mark.parametrize(
-    "image, kwargs, error, match",
-    [
-        (np.full((40, 40), 200, np.uint8), {}, ValueError, "blank"),
-        (np.zeros(28), {}, ValueError, "shape"),
-        (np.zeros((10, 10, 2)), {}, ValueError, "shape"),
-        (np.zeros((1, 10)), {}, ValueError, "too small"),
-        (np.array([["a", "b"], ["c", "d"]]), {}, TypeError, "numeric"),
-        (drawn_bar(), {"invert": "yes"}, ValueError, "invert"),
-        (drawn_bar(), {"box": 30}, ValueError, "box"),
-        (drawn_bar(), {"size": 0}, ValueError, "size"),
-    ],
-)
-def test_preprocess_digit_bad_inputs(image, kwargs, error, match):
-    with pytest.raises(error, match=match):
-        scratch.preprocess_digit(image, **kwargs)
-
-
 # ---------------------------------------------------------------- plotting.plot_confusion_matrix
 def test_confusion_matrix_plot_is_labelled_and_annotated():
     cm = np.array([[5, 1, 0], [2, 7, 0], [0, 3, 9]])
@@ -351,3 +276,22 @@ def test_confusion_matrix_plot_bad_inputs(cm, kwargs, error):
     with pytest.raises(error):
         plotting.plot_confusion_matrix(cm, **kwargs)
     plt.close("all")
+
+
+def test_train_step_with_chapter_6_rmsprop_equals_keras_rmsprop():
+    """Chapter 8 trains with helpers.optimizers.RMSprop: same run, same weights as Keras's."""
+    from helpers.optimizers import RMSprop
+
+    x, y = toy_problem()
+    ours, theirs = small_model(5), small_model(5)
+    opt = RMSprop(1e-2)
+    opt.build(ours.weights)
+    step_ours = scratch.make_train_step(ours, scratch.crossentropy_from_logits, opt)
+    step_theirs = scratch.make_train_step(theirs, scratch.crossentropy_from_logits,
+                                          keras.optimizers.RMSprop(1e-2))
+    for start in (0, 32, 64, 80):
+        step_ours(x[start:start + 32], y[start:start + 32])
+        step_theirs(x[start:start + 32], y[start:start + 32])
+    assert step_ours.experimental_get_tracing_count() == 2  # full and smaller batch
+    for a, b in zip(ours.weights, theirs.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)

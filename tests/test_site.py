@@ -6,8 +6,11 @@ For every page in _toc.yml: the math is typeset by the book's own MathJax (no ra
 ``\\[`` left in the visible text), every image has loaded and has alt text, nothing is logged
 as an error and nothing is fetched from outside the book; on every notebook page a solution
 toggle opens on click and the Colab link points at that notebook in the repository named in
-_config.yml. A full-page screenshot of each page is saved as ``_build/screenshots/<page>.png``
-(or in ``SCREENSHOTS_DIR``) for review.
+_config.yml. Every page is also opened at 1280 px and 390 px wide: nothing may be cut off
+without a visible scroll bar, and the page may not scroll sideways; a full-page screenshot at
+each width is saved as ``_build/screenshots/<page>-<width>px.png`` (or in ``SCREENSHOTS_DIR``).
+axe-core (through axe-playwright-python) must find no serious or critical WCAG 2.1 A/AA
+violation, and no worked solution's code or output may be visible before its toggle is opened.
 
 Environment: ``BOOK_HTML`` (default ``_build/html``, relative to the repository) is the built
 site; ``BOOK_SOURCE`` (default: the repository) is where its _toc.yml and _config.yml are read;
@@ -53,14 +56,12 @@ CHROMIUM = os.environ.get("CHROMIUM") or next(
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 60_000
+#: The two widths every page is checked at: a laptop and a phone (CSS pixels).
+VIEWPORTS = {"laptop": (1280, 800), "phone": (390, 844)}
+#: The heaviest a page's HTML may be.
+MAX_PAGE_BYTES = 1_000_000
 #: Console messages that do not matter, each with the reason. Keep this list short and exact.
 HARMLESS_CONSOLE = {
-    "uncaught exception: Identifier 'THEBE_JS_URL' has already been declared": (
-        "Sphinx 7.4 writes sphinx-thebe's inline configuration script twice (a body-only script added "
-        "after the builder starts is registered as _JavaScript(None) and re-added as _JavaScript(''), "
-        "so the duplicate check misses it); the second copy re-declares a const and is skipped. "
-        "Thebe is off in this book (launch_buttons.thebe: false)."
-    ),
     "console.error: Got invalid theme mode: . Resetting to auto.": (
         "pydata-sphinx-theme on a first visit (empty localStorage) when no default mode is configured; "
         "it then sets 'auto' itself. Setting html_context: {default_mode: light} in _config.yml removes it."
@@ -69,8 +70,8 @@ HARMLESS_CONSOLE = {
 
 
 def toc_entries() -> list[str]:
-    text = (BOOK_SOURCE / "_toc.yml").read_text()
-    return re.findall(r"^\s*(?:root|-\s*file):\s*(\S+)\s*$", text, flags=re.M)
+    toc = yaml.safe_load((BOOK_SOURCE / "_toc.yml").read_text())
+    return [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
 
 
 PAGES = toc_entries()
@@ -146,6 +147,19 @@ def visit(site_url, browser):
     return _visit
 
 
+@pytest.fixture(scope="module")
+def layout(site_url, browser):
+    """layout(entry, viewport name) -> what is cut off at that width (cached)."""
+    cache: dict[tuple[str, str], dict] = {}
+
+    def _layout(entry: str, name: str) -> dict:
+        if (entry, name) not in cache:
+            cache[entry, name] = inspect_layout(browser, site_url, entry, *VIEWPORTS[name])
+        return cache[entry, name]
+
+    return _layout
+
+
 # --------------------------------------------------------------------------- one page
 
 WAIT_FOR_MATHJAX = """
@@ -213,11 +227,91 @@ def is_local(url: str) -> bool:
     return parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1"
 
 
+LAYOUT = """
+() => {
+  // An element wider than its box is cut off unless it, or a box around it, scrolls
+  // sideways with a visible bar.
+  const root = document.querySelector("main") || document.body;
+  const sel = "pre, div.math, mjx-container[display='true'], table, img, svg, div.cell_output, div.output, code, p, li, dl";
+  const scrollsVisibly = el => {
+    const cs = getComputedStyle(el);
+    return (cs.overflowX === "auto" || cs.overflowX === "scroll")
+           && el.scrollWidth > el.clientWidth + 1 && (el.offsetHeight - el.clientHeight) > 2;
+  };
+  const clipped = [];
+  for (const el of root.querySelectorAll(sel)) {
+    if (el.closest("nav, .bd-sidebar, .bd-header, details:not([open])")) continue;
+    if (!el.checkVisibility()) continue;
+    if (!(el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)) continue;
+    let ok = false;
+    for (let box = el; box && box !== root.parentElement; box = box.parentElement) {
+      if (scrollsVisibly(box)) { ok = true; break; }
+    }
+    if (!ok) clipped.push(`${el.tagName.toLowerCase()}.${el.className} "${
+      el.textContent.trim().slice(0, 50)}" (${el.scrollWidth} px in ${el.clientWidth} px)`);
+  }
+  const sideways = document.documentElement.scrollWidth - window.innerWidth;
+  return {clipped, sideways};
+}
+"""
+
+HIDDEN_SOLUTIONS = """
+() => [...document.querySelectorAll("div.cell.tag_solution")].map((cell, i) => {
+  const parts = [...cell.querySelectorAll(".cell_input, .cell_output")];
+  const shown = parts.filter(p => p.checkVisibility()).map(p => p.className);
+  return shown.length ? `solution ${i + 1}: ${shown.join(", ")} visible before the toggle` : null;
+}).filter(Boolean)
+"""
+
+NUMBERING = """
+() => ({
+  title: (document.querySelector("main h1") || {textContent: ""}).textContent.trim(),
+  sidebar: [...document.querySelectorAll(".bd-sidebar-primary nav a.reference")]
+             .map(a => a.textContent.trim()),
+  searchBoxes: document.querySelectorAll(
+    ".bd-sidebar-primary .search-button-field, .bd-sidebar-primary form.bd-search").length,
+})
+"""
+
+
+def run_axe(page) -> list[str]:
+    """Serious and critical WCAG 2.1 A/AA violations that axe-core finds on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
+    return [f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): {v['help']}; e.g. "
+            f"{v['nodes'][0]['target']}" for v in result.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def inspect_layout(browser, site_url: str, entry: str, width: int, height: int) -> dict:
+    """Open the page at one width: what is cut off, how far it scrolls sideways; a screenshot."""
+    context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.route("**/*", lambda r: r.continue_() if is_local(r.request.url) else r.abort())
+    try:
+        page.goto(f"{site_url}/{entry}.html", wait_until="load")
+        page.evaluate(WAIT_FOR_MATHJAX)
+        page.evaluate(LOAD_IMAGES)
+        page.wait_for_timeout(200)
+        report = page.evaluate(LAYOUT)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SCREENSHOTS / f"{page_id(entry)}-{width}px.png"
+        page.screenshot(path=str(shot), full_page=True)
+        report["screenshot"] = shot
+    finally:
+        context.close()
+    return report
+
+
 def inspect_page(browser, site_url: str, entry: str) -> dict:
     html = BOOK_HTML / f"{entry}.html"
     report: dict = {"entry": entry, "built": html.is_file()}
     if not report["built"]:
         return report
+    report["bytes"] = html.stat().st_size
     context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -252,12 +346,11 @@ def inspect_page(browser, site_url: str, entry: str) -> dict:
         report["text"] = page.evaluate(VISIBLE_TEXT)
         report["images"] = page.evaluate(LOAD_IMAGES)
         page.wait_for_timeout(200)
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shot = SCREENSHOTS / f"{page_id(entry)}.png"
-        page.screenshot(path=str(shot), full_page=True)
-        report["screenshot"] = shot
         report["colab"] = page.eval_on_selector_all(
             "a[href*='colab.research.google.com']", "els => els.map(a => a.getAttribute('href'))")
+        report["numbering"] = page.evaluate(NUMBERING)
+        report["axe"] = run_axe(page)
+        report["hidden"] = page.evaluate(HIDDEN_SOLUTIONS)
         report["toggles"] = check_solution_toggles(page)
         page.wait_for_timeout(200)  # let late errors from the clicks arrive
     finally:
@@ -291,6 +384,9 @@ def check_solution_toggles(page) -> dict:
             continue
         if "assert" not in code.inner_text():
             problems.append(f"solution {i + 1}: the revealed code is not the worked solution")
+        output = cell.locator(".cell_output").first
+        if output.count() and not output.is_visible():
+            problems.append(f"solution {i + 1}: clicking the toggle did not show the output")
     return {"count": cells.count(), "problems": problems}
 
 
@@ -304,10 +400,12 @@ def test_the_built_site_exists():
 
 @pytest.mark.parametrize("entry", PAGES, ids=page_id)
 class TestPage:
-    def test_built_and_screenshot_saved(self, visit, entry):
+    def test_built_and_screenshot_saved(self, visit, layout, entry):
         report = visit(entry)
         assert report["built"], f"{entry}.html is not in {BOOK_HTML}: the page in _toc.yml was not built"
-        assert report["screenshot"].stat().st_size > 10_000, "the screenshot is (nearly) empty"
+        for name in VIEWPORTS:
+            shot = layout(entry, name)["screenshot"]
+            assert shot.stat().st_size > 10_000, f"the screenshot {shot.name} is (nearly) empty"
 
     def test_math_is_typeset(self, visit, entry):
         report = visit(entry)
@@ -341,8 +439,61 @@ class TestPage:
         assert not report["console"], "errors in the browser console:\n" + "\n".join(report["console"][:10])
 
 
+    def test_no_serious_accessibility_violation(self, visit, entry):
+        report = visit(entry)
+        assert report["built"], f"{entry}.html was not built"
+        assert not report["axe"], "axe-core (WCAG 2.1 A/AA):\n" + "\n".join(report["axe"])
+
+    def test_page_weight(self, visit, entry):
+        report = visit(entry)
+        assert report["built"], f"{entry}.html was not built"
+        assert report["bytes"] <= MAX_PAGE_BYTES, (
+            f"{entry}.html is {report['bytes']:,} bytes (at most {MAX_PAGE_BYTES:,}): lighter figures "
+            "or fewer animation frames")
+
+    def test_one_search_box(self, visit, entry):
+        report = visit(entry)
+        assert report["built"], f"{entry}.html was not built"
+        assert report["numbering"]["searchBoxes"] == 0, "a second search box in the sidebar"
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+@pytest.mark.parametrize("entry", PAGES, ids=page_id)
+def test_nothing_cut_off_or_sideways(layout, entry, viewport):
+    if not (BOOK_HTML / f"{entry}.html").is_file():
+        pytest.fail(f"{entry}.html was not built")
+    report = layout(entry, viewport)
+    width = VIEWPORTS[viewport][0]
+    assert report["sideways"] <= 1, f"at {width} px the page scrolls sideways by {report['sideways']} px"
+    assert not report["clipped"], (f"at {width} px, cut off without a visible scroll bar:\n"
+                                   + "\n".join(report["clipped"][:15]))
+
+
+def test_site_size_report(book_html_bytes=None):
+    """The site's total size and its heaviest page (printed for the timing report)."""
+    pages = sorted(BOOK_HTML.rglob("*.html"), key=lambda p: -p.stat().st_size)
+    total = sum(p.stat().st_size for p in BOOK_HTML.rglob("*") if p.is_file())
+    assert pages, "no HTML pages"
+    print(f"\nsite: {total / 1e6:.1f} MB in all; heaviest page {pages[0].relative_to(BOOK_HTML)} "
+          f"{pages[0].stat().st_size / 1e6:.2f} MB")
+
+
 @pytest.mark.parametrize("entry", NOTEBOOK_PAGES, ids=page_id)
 class TestNotebookPage:
+    def test_no_solution_visible_before_its_toggle(self, visit, entry):
+        report = visit(entry)
+        assert report["built"], f"{entry}.html was not built"
+        assert not report["hidden"], "\n".join(report["hidden"])
+
+    def test_chapter_number_in_title_and_sidebar(self, visit, entry):
+        report = visit(entry)
+        assert report["built"], f"{entry}.html was not built"
+        number = int(re.match(r"(\d+)_", page_id(entry)).group(1))
+        title = report["numbering"]["title"]
+        assert re.match(rf"{number}\.\s", title), f"the page title {title!r} does not start with '{number}. '"
+        assert any(re.match(rf"{number}\.\s", t) for t in report["numbering"]["sidebar"]), (
+            f"the sidebar does not number chapter {number}")
+
     def test_a_solution_toggle_opens_on_click(self, visit, entry):
         report = visit(entry)
         assert report["built"], f"{entry}.html was not built"
@@ -364,4 +515,6 @@ class TestNotebookPage:
 def test_expected_colab_url():
     url = expected_colab_url("chapters/02_tensors")
     assert url.startswith("https://colab.research.google.com/github/")
-    assert url.endswith("/blob/main/chapters/02_tensors.ipynb") and "//chapters" not in url
+    branch = CONFIG["repository"]["branch"]
+    assert branch == "student", "the Colab button must open the student notebooks (no worked solutions)"
+    assert url.endswith(f"/blob/{branch}/chapters/02_tensors.ipynb") and "//chapters" not in url

@@ -1,10 +1,9 @@
 """Student notebooks (scripts/make_student.py, `make student`): no solution survives, the rest does.
 
 Fast tests check the structure of the student version of every chapter notebook present in
-chapters/ and listed in _toc.yml. The slow tests (``-m slow``, one per notebook) execute the
-WHOLE student notebook as a learner's "Run all" would, placeholders included, with errors
-failing the test, and require every check cell to show a ❌ (the solutions are gone, so no
-check may pass). The instructor guide's time table is checked against the notebooks here too.
+chapters/ and listed in _toc.yml, and that no kept cell needs a name only a removed solution
+defined. The student notebooks are not executed a second time: make test already executed
+each chapter in full, with every check cell run on its untouched placeholder. The instructor guide's time table is checked against the notebooks here too.
 """
 
 from __future__ import annotations
@@ -73,7 +72,7 @@ def synthetic_notebook():
             code("def square(x):\n    ...  # your code here", "exercise"),
             code("checks.demo.exercise_1(square)", "check"),
             code("def square(x):\n    return x * x\n\nassert checks.demo.exercise_1(square)",
-                 "solution", "hide-input", jupyter={"source_hidden": True}),
+                 "solution", "hide-cell", jupyter={"source_hidden": True, "outputs_hidden": True}),
             md("Why it works: the SECRET explanation.", "solution"),
             code("print('after')"),
         ],
@@ -170,7 +169,7 @@ class TestStudentNotebook:
         assert got == kept, "the student notebook differs from the chapter by more than its solution cells"
         for tag in ("exercise", "check"):
             n = sum(tag in t for _, _, t in got)
-            assert n == sum(tag in tags(c) for c in original["cells"]) and n >= 3, f"{tag} cells: {n}"
+            assert n == sum(tag in tags(c) for c in original["cells"]) and n >= 4, f"{tag} cells: {n}"
 
     def test_opens_as_a_valid_notebook_with_the_note(self, path, student_dir):
         nb = nbformat.read(student_dir / path.name, as_version=4)
@@ -190,24 +189,62 @@ def check_output_text(cell) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_student_notebook_runs_and_every_check_shows_a_cross(path, student_dir, monkeypatch):
-    """"Run all" on the student notebook: no cell raises, and each check cell shows ❌ (not ✅)."""
-    from nbclient import NotebookClient
+def defined_and_used(code: str) -> tuple[set[str], set[str]]:
+    """Names a cell defines (assigns, defines, imports) and names it reads from outside itself."""
+    import ast
 
-    monkeypatch.setenv("MNIST_SOURCE", os.environ.get("MNIST_SOURCE", "sample"))
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
-    nb = nbformat.read(student_dir / path.name, as_version=4)
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=False,
-                            resources={"metadata": {"path": str(student_dir)}})
-    client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
-    checks = [c for c in nb.cells if "check" in c.metadata.get("tags", [])]
-    assert len(checks) >= 3
-    for cell in checks:
-        text = check_output_text(cell)
-        assert "❌" in text, f"check cell {cell.source!r} shows no ❌ on the placeholder: {text[:300]!r}"
-        assert "✅" not in text, f"check cell {cell.source!r} passes without a solution: {text[:300]!r}"
+    lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    tree = ast.parse("\n".join(lines))
+    defined, used = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (defined if isinstance(node.ctx, (ast.Store, ast.Del)) else used).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+            for arg in ast.walk(node.args) if hasattr(node, "args") else ():
+                if isinstance(arg, ast.arg):
+                    defined.add(arg.arg)  # parameters are local: not needed from outside
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                defined.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            defined.add(node.name)
+        elif isinstance(node, ast.comprehension):
+            for target in ast.walk(node.target):
+                if isinstance(target, ast.Name):
+                    defined.add(target.id)
+    return defined, used
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_student_notebook_needs_nothing_from_a_solution(path, student_dir):
+    """'Run all' on the student notebook cannot fail for want of a removed solution.
+
+    The full chapter was executed once (make test's notebooks stage), so every cell runs;
+    the student version differs only by its solution cells. Here every name a kept cell
+    reads must be defined by a kept cell before it (or be a builtin): no kept cell may rely
+    on something only a worked solution defined. And the executed chapter's check cells
+    (run on the untouched placeholders) showed a cross, never a tick: see
+    tests/test_executed_notebooks.py::test_checks_show_a_cross_on_the_placeholder.
+    """
+    import builtins
+
+    nb = load(student_dir / path.name)
+    known = set(dir(builtins)) | {"get_ipython", "display", "__file__"}
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        defined, used = defined_and_used(source(cell))
+        missing = sorted(used - known - defined)
+        assert not missing, (f"student notebook {path.name}, cell {i}: uses {missing}, which no earlier "
+                             "cell defines once the solutions are removed")
+        known |= defined
+
+
+def test_name_flow_itself():
+    assert defined_and_used("y = f(x)") == ({"y"}, {"f", "x"})
+    defined, used = defined_and_used("def g(a):\n    return a + b\nimport numpy as np")
+    assert {"g", "a", "np"} <= defined and "b" in used
 
 
 # ------------------------------------------------------------------ the instructor guide's time table

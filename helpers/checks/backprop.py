@@ -1,8 +1,10 @@
 """Checks for the exercises of chapter "Backpropagation by hand, checked against the tape".
 
-Each ``exercise_N`` takes the learner's function, runs it on fixed inputs, and returns a
-:class:`~helpers.checks.Feedback` (✅ or ❌ with the likely mistake in words). A check
-never raises on a wrong answer.
+Introduced in chapter "Backpropagation by hand, checked against the tape". Each
+``exercise_N`` is a declared :class:`~helpers.checks.Exercise`: call it on your answer
+for a ✅, or a ❌ with the likely mistake in words. A check never raises on a wrong
+answer. The reference answers below are the worked solutions; the wrong answers next
+to them are the slips the messages explain.
 """
 
 from __future__ import annotations
@@ -11,290 +13,407 @@ import math
 
 import numpy as np
 
-from ._core import Feedback, call_learner, check_callable, check_close, diagnose
+from ._declare import Exercise
 
-__all__ = ["exercise_1", "exercise_2", "exercise_3", "exercise_4", "exercise_5"]
+__all__ = ["exercise_1", "exercise_2", "exercise_3", "exercise_4"]
 
 
 def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
+# ------------------------------------------------ exercise 1: a staged backward pass
+def _stages(x, y):
+    """The forward pass of f(x, y) = (x + σ(y)) / (σ(x) + (x + y)²), stage by stage."""
+    sig_y = _sigmoid(y)
+    num = x + sig_y
+    sig_x = _sigmoid(x)
+    xpy = x + y
+    den = sig_x + xpy**2
+    return sig_y, num, sig_x, xpy, den
 
 
-def _matches(got, expected, rtol=1e-5, atol=1e-7) -> bool:
-    """True when ``got`` reads as numbers of ``expected``'s shape and is close to it."""
-    try:
-        arr = np.asarray(got.numpy() if hasattr(got, "numpy") else got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return arr.shape == np.shape(expected) and bool(np.allclose(arr, expected, rtol=rtol, atol=atol))
+def _staged_backward(x, y, *, numerator=True, through_sigma=True, inverse_sign=-1.0,
+                     square=2.0):
+    sig_y, num, sig_x, xpy, den = _stages(x, y)
+    d_num = 1 / den
+    d_den = inverse_sign * num / den**2       # d(1/d)/dd = −1/d²
+    d_xpy = square * xpy * d_den              # d(s²)/ds = 2s
+    dx = d_xpy + (sig_x * (1 - sig_x) * d_den if through_sigma else 0)
+    dx = dx + (d_num if numerator else 0)
+    dy = d_xpy + sig_y * (1 - sig_y) * d_num
+    return dx, dy
 
 
-# ---------------------------------------------------------------------------- exercise 1
-_X1 = np.array([-3.0, -0.5, 0.0, 0.7, 2.5])
-_G1 = np.array([0.5, -1.0, 2.0, 1.5, -0.3])
+def f_backward(x, y):
+    """Reference: (∂f/∂x, ∂f/∂y) of f(x, y) = (x + σ(y)) / (σ(x) + (x + y)²)."""
+    return _staged_backward(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
 
 
-def exercise_1(softplus_backward) -> Feedback:
-    """Exercise 1: the backward rule of softplus(x) = log(1 + eˣ).
-
-    Introduced in chapter "Backpropagation by hand, checked against the tape".
-    ``softplus_backward(x, upstream)`` must return ``upstream * σ(x)`` for NumPy arrays.
-    """
-    ex = "Exercise 1"
-    bad = check_callable(softplus_backward, exercise=ex, name="softplus_backward")
-    if bad is not None:
-        return bad
-    got, bad = call_learner(softplus_backward, (_X1.copy(), _G1.copy()), exercise=ex)
-    if bad is not None:
-        if "only length-1 arrays" in bad.message or "only 0-dimensional" in bad.message:
-            bad.message += " (use np.exp, not math.exp, so that it works on arrays)"
-        return bad
-    expected = _G1 * _sigmoid(_X1)
-    softplus = np.log1p(np.exp(_X1))
-    if _matches(got, _sigmoid(_X1)):
-        return Feedback(False, "you returned the local derivative σ(x) but forgot to multiply it by "
-                               "the upstream gradient", exercise=ex)
-    if _matches(got, _G1 * softplus):
-        return Feedback(False, "you multiplied the upstream gradient by softplus(x) itself; the "
-                               "derivative of log(1 + eˣ) is eˣ / (1 + eˣ) = σ(x)", exercise=ex)
-    if _matches(got, _G1 * _sigmoid(-_X1)):
-        return Feedback(False, "you used σ(−x): a sign error in the exponent; "
-                               "d/dx log(1 + eˣ) = eˣ / (1 + eˣ) = σ(x)", exercise=ex)
-    if _matches(got, _G1 * np.exp(_X1)):
-        return Feedback(False, "you multiplied by eˣ only: the chain rule through log also "
-                               "divides by 1 + eˣ", exercise=ex)
-    return check_close(got, expected, exercise=ex, name="softplus_backward(x, upstream)",
-                       none_hint="did you forget `return`?",
-                       success="correct: upstream × σ(x), the backward rule of softplus")
+def _xy_cases():
+    return [(np.array([-1.5, -0.4, 0.0, 0.8, 2.0]), np.array([0.7, -1.2, 0.3, 1.5, -0.6])),
+            (np.array([3.0, -2.5]), np.array([-0.5, 2.0]))]
 
 
-# ---------------------------------------------------------------------------- exercise 2
-def exercise_2(softplus) -> Feedback:
-    """Exercise 2: softplus as an operation of the engine (:class:`helpers.engine.Value`).
+def _xy_hidden():
+    rng = np.random.default_rng(11)
+    return [(rng.uniform(-3, 3, size=(3, 4)), rng.uniform(-3, 3, size=(3, 4)))]
 
-    Introduced in chapter "Backpropagation by hand, checked against the tape".
-    ``softplus(v)`` takes a Value and returns a new Value whose backward closure adds
-    ``σ(v.data) · out.grad`` to ``v.grad``.
-    """
-    from helpers.engine import Value, topological_order
 
-    ex = "Exercise 2"
-    bad = check_callable(softplus, exercise=ex, name="softplus")
-    if bad is not None:
-        return bad
-    x0 = 0.7
-    expected_value = math.log1p(math.exp(x0))
-    expected_grad = 1 / (1 + math.exp(-x0))
+exercise_1 = Exercise(
+    "backprop", 1, stars=1, answer="function", name="f_backward",
+    reference=f_backward, inputs=_xy_cases, hidden_inputs=_xy_hidden, rtol=1e-6, atol=1e-9,
+    mistakes=[
+        (lambda x, y: _staged_backward(x, y, numerator=False),
+         "dx misses the path through the numerator: x appears three times in f (in x + σ(y), "
+         "in σ(x) and in x + y), so its gradient is the sum of three contributions"),
+        (lambda x, y: _staged_backward(x, y, through_sigma=False),
+         "dx misses the path through σ(x) in the denominator: add σ(x)(1 − σ(x)) times the "
+         "gradient of the denominator"),
+        (lambda x, y: _staged_backward(x, y, inverse_sign=1.0),
+         "the gradient through 1/den has the wrong sign: the derivative of 1/d is −1/d², "
+         "so a larger denominator makes f smaller"),
+        (lambda x, y: _staged_backward(x, y, square=1.0),
+         "the square (x + y)² lost its factor 2: the derivative of s² is 2s"),
+    ],
+    none_hint="return the pair (dx, dy)",
+    success="correct: every path of x and y adds its share, as the chain rule says",
+)
 
-    x = Value(x0, label="x")
-    out, bad = call_learner(softplus, (x,), exercise=ex)
-    if bad is not None:
-        return bad
-    if out is None:
-        return Feedback(False, "softplus returned None: did you forget `return out`?", exercise=ex)
-    if not isinstance(out, Value):
-        if all(hasattr(out, a) for a in ("data", "grad", "_prev")):
-            return Feedback(False, "softplus returned a Value of a different class: build the output "
-                                   "with `from helpers.engine import Value`", exercise=ex)
-        return Feedback(False, f"softplus returned a {type(out).__name__}; it must return a Value "
-                               "(out = Value(data, (v,), 'softplus')) so that backward() can reach v", exercise=ex)
-    if not math.isclose(out.data, expected_value, rel_tol=1e-9):
-        return Feedback(False, f"the forward value is {out.data:.6g}, expected log(1 + e^0.7) = "
-                               f"{expected_value:.6g}", exercise=ex)
 
-    if not any(node is x for node in topological_order(out)):
-        return Feedback(False, "the output does not record v as its child, so backward() cannot order "
-                               "the graph correctly: create it with Value(data, (v,), 'softplus')", exercise=ex)
+# ------------------------------------------------ exercise 2: an embedding lookup, backwards
+def embedding_backward(ids, upstream, vocab_size):
+    """Reference: the gradient of out = E[ids] with respect to the table E, shape (V, D)."""
+    grad = np.zeros((vocab_size, upstream.shape[-1]), dtype=upstream.dtype)
+    np.add.at(grad, ids, upstream)   # a row looked up k times collects k contributions
+    return grad
 
-    # One use, upstream gradient 3: x.grad must be 3 σ(x).
-    loss = out * 3.0
-    loss.backward()
-    problem = _diagnose_scalar(x.grad, 3 * expected_grad, {
-        0.0: "x.grad is 0 after backward(): record v as a child (Value(data, (v,), 'softplus')) and "
-             "set out._backward to a closure that adds to v.grad",
-        expected_grad: "x.grad is σ(x): you forgot to multiply by out.grad, the upstream gradient",
-        3 * expected_value: "x.grad is 3·softplus(x): the local derivative of softplus is σ(x), "
-                            "not softplus(x)",
-        3 * (1 - expected_grad): "x.grad is 3·σ(−x): a sign error; d/dx log(1 + eˣ) = σ(x)",
-    })
-    if problem:
-        return Feedback(False, problem, exercise=ex)
 
-    # x used twice: its gradient must collect both contributions, in either order.
-    for order in ("softplus first", "softplus last"):
-        x = Value(x0, label="x")
-        sp, square = softplus(x), x * x
-        loss = sp + square if order == "softplus first" else square + sp
+def _lost_repeats(ids, upstream, vocab_size):
+    grad = np.zeros((vocab_size, upstream.shape[-1]), dtype=upstream.dtype)
+    grad[ids] += upstream            # fancy-index += keeps only one of the repeated rows
+    return grad
+
+
+def _embedding_cases():
+    rng = np.random.default_rng(3)
+    return [(np.array([2, 0, 2, 5, 2, 1]), rng.normal(size=(6, 3)), 7),
+            (np.array([4, 4]), rng.normal(size=(2, 5)), 6)]
+
+
+def _embedding_hidden():
+    rng = np.random.default_rng(4)
+    return [(rng.integers(0, 4, size=(3, 5)), rng.normal(size=(3, 5, 2)), 4)]
+
+
+exercise_2 = Exercise(
+    "backprop", 2, stars=2, answer="function", name="embedding_backward",
+    reference=embedding_backward, inputs=_embedding_cases, hidden_inputs=_embedding_hidden,
+    mistakes=[
+        (_lost_repeats,
+         "the rows looked up more than once got only one contribution: NumPy's grad[ids] += "
+         "upstream applies a repeated index once, not once per use (the b = a + a bug again); "
+         "use np.add.at(grad, ids, upstream) or a loop"),
+        (lambda ids, upstream, vocab_size: embedding_backward(ids, upstream, vocab_size)
+         / np.maximum(1, np.bincount(np.ravel(ids), minlength=vocab_size))[:, None],
+         "you averaged the contributions of a repeated row: the chain rule adds them"),
+    ],
+    none_hint="return the gradient of the whole table, shape (vocab_size, D)",
+    success="correct: each row of the table collects the upstream rows of all its uses",
+)
+
+
+# ------------------------------------------------ exercise 3: layer normalisation, backwards
+def _layernorm_parts(x, eps):
+    mu = x.mean(axis=1, keepdims=True)
+    inv_std = 1 / np.sqrt(x.var(axis=1, keepdims=True) + eps)
+    return (x - mu) * inv_std, inv_std
+
+
+def layernorm_backward(x, gamma, beta, upstream, eps=1e-5):
+    """Reference: (dx, dgamma, dbeta) of y = gamma ⊙ (x − mean) / sqrt(var + eps) + beta."""
+    x_hat, inv_std = _layernorm_parts(x, eps)
+    d_hat = upstream * gamma
+    d = x.shape[1]
+    dx = inv_std / d * (d * d_hat - d_hat.sum(axis=1, keepdims=True)
+                        - x_hat * (d_hat * x_hat).sum(axis=1, keepdims=True))
+    return dx, (upstream * x_hat).sum(axis=0), upstream.sum(axis=0)
+
+
+def _layernorm_wrong(x, gamma, beta, upstream, eps=1e-5, *, paths="none", dgamma="right"):
+    x_hat, inv_std = _layernorm_parts(x, eps)
+    d_hat = upstream * gamma
+    dx = d_hat * inv_std
+    if paths == "mean":
+        dx = (d_hat - d_hat.mean(axis=1, keepdims=True)) * inv_std
+    right = layernorm_backward(x, gamma, beta, upstream, eps)
+    if paths == "all":
+        dx = right[0]
+    dg = right[1] if dgamma == "right" else upstream.sum(axis=0)
+    return dx, dg, right[2]
+
+
+def _layernorm_cases():
+    rng = np.random.default_rng(7)
+    out = []
+    for n, d in ((4, 5), (3, 8)):
+        x = rng.normal(size=(n, d)) * 2 + 1
+        out.append((x, rng.normal(size=d), rng.normal(size=d), rng.normal(size=(n, d))))
+    return out
+
+
+def _layernorm_hidden():
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(6, 3)) * 0.01   # a small spread: eps matters
+    return [(x, rng.normal(size=3), rng.normal(size=3), rng.normal(size=(6, 3)))]
+
+
+exercise_3 = Exercise(
+    "backprop", 3, stars=3, answer="function", name="layernorm_backward",
+    reference=layernorm_backward, inputs=_layernorm_cases, hidden_inputs=_layernorm_hidden,
+    rtol=1e-5, atol=1e-8,
+    mistakes=[
+        (lambda *args: _layernorm_wrong(*args, paths="none"),
+         "dx treats the mean and the variance as constants: both are computed from the same "
+         "row of x, so x reaches the output along two more paths (through the mean and "
+         "through the variance) that dx must add"),
+        (lambda *args: _layernorm_wrong(*args, paths="mean"),
+         "dx has the path through the mean but not the one through the variance: add the term "
+         "that comes back through sqrt(var + eps)"),
+        (lambda *args: _layernorm_wrong(*args, paths="all", dgamma="sum"),
+         "dgamma is the sum of the upstream gradient: gamma multiplies x_hat, so each term "
+         "must be multiplied by x_hat too"),
+    ],
+    none_hint="return the three gradients (dx, dgamma, dbeta)",
+    success="correct: all three paths of x (direct, through the mean, through the variance) "
+            "are in dx",
+)
+
+
+# ------------------------------------------------ exercise 4: a new engine operation, trained
+XOR_X = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
+XOR_Y = (-1.0, 1.0, 1.0, -1.0)
+_POINTS = (-2.0, -0.3, 0.5, 1.7)
+
+
+def _silu_grad(x: float) -> float:
+    s = 1 / (1 + math.exp(-x))
+    return s * (1 + x * (1 - s))
+
+
+def silu(v):
+    """Reference: SiLU(x) = x·σ(x) as an operation of :class:`helpers.engine.Value`."""
+    from helpers.engine import Value
+
+    s = 1 / (1 + math.exp(-v.data))
+    out = Value(v.data * s, (v,), "SiLU")
+
+    def _backward():
+        v.grad += s * (1 + v.data * (1 - s)) * out.grad   # product rule: σ + x σ(1 − σ)
+
+    out._backward = _backward
+    return out
+
+
+def train_xor(activation, steps=300, learning_rate=0.1, seed=0):
+    """Reference: a 2-4-1 network of Values trained on XOR; returns the loss of every step."""
+    return _train_xor(activation, steps, learning_rate, seed)
+
+
+def _train_xor(activation, steps=300, learning_rate=0.1, seed=0, bug=None):
+    """The reference loop, or (for the tests of the messages) the loop with one slip."""
+    from helpers.engine import Value
+
+    init = np.random.default_rng(seed)
+    W1 = [[Value(init.normal()) for _ in range(2)] for _ in range(4)]
+    b1 = [Value(0.0) for _ in range(4)]
+    w2 = [Value(init.normal() * 0.5) for _ in range(4)]
+    b2 = Value(0.0)
+    params = [p for row in W1 for p in row] + b1 + w2 + [b2]
+    sign = -1.0 if bug == "ascent" else 1.0
+    losses = []
+    for _ in range(steps):
+        loss = Value(0.0)
+        for (x1, x2), target in zip(XOR_X, XOR_Y):
+            hidden = [activation(w[0] * x1 + w[1] * x2 + b) for w, b in zip(W1, b1)]
+            out = sum((w * h for w, h in zip(w2, hidden)), b2)
+            loss = loss + (out - target) ** 2
+        loss = loss / len(XOR_X)
+        if bug != "no zero":
+            for p in params:
+                p.grad = 0.0
         loss.backward()
-        want = expected_grad + 2 * x0
-        if not math.isclose(x.grad, want, rel_tol=1e-6):
-            if math.isclose(x.grad, expected_grad, rel_tol=1e-6):
-                return Feedback(False, "with x used twice (softplus(x) + x·x) x.grad lost the other "
-                                       "use's share: accumulate with `v.grad += ...`, not `v.grad = ...`", exercise=ex)
-            return Feedback(False, f"with x used twice (softplus(x) + x·x) x.grad is {x.grad:.6g}, "
-                                   f"expected σ(x) + 2x = {want:.6g}", exercise=ex)
-    return Feedback(True, "correct: softplus passes σ(x)·out.grad back and accumulates with +=", exercise=ex)
+        if bug != "no update":
+            for p in params:
+                p.data -= sign * learning_rate * p.grad
+        losses.append(loss.data)
+    return losses
 
 
-def _diagnose_scalar(got, expected, known_mistakes: dict) -> str | None:
-    """None if ``got`` ≈ ``expected``, else the message of a known mistake or a generic one."""
-    if got is None or not isinstance(got, (int, float, np.floating)):
-        return f"x.grad should be a number, got {got!r}"
-    if math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-12):
-        return None
-    for value, message in known_mistakes.items():
-        if math.isclose(got, value, rel_tol=1e-6, abs_tol=1e-12):
-            return message
-    return f"x.grad is {got:.6g}, expected {expected:.6g}"
+def _variant_silu(kind):
+    def op(v):
+        from helpers.engine import Value
+
+        s = 1 / (1 + math.exp(-v.data))
+        out = Value(v.data * s, (v,), "SiLU")
+
+        def _backward():
+            local = s if kind == "sigma only" else s * (1 + v.data * (1 - s))
+            g = local if kind == "no upstream" else local * out.grad
+            if kind == "assign":
+                v.grad = g
+            else:
+                v.grad += g
+
+        out._backward = _backward
+        return out
+
+    return op
 
 
-# ---------------------------------------------------------------------------- exercise 3
-def _dense_case():
-    rng = np.random.default_rng(5)
-    X = rng.normal(size=(4, 3))
-    W = rng.normal(size=(3, 2))
-    b = rng.normal(size=2)
-    dY = rng.normal(size=(4, 2))
-    return X, W, b, dY
+def _variant_train(kind):
+    def train(activation, steps=300, learning_rate=0.1, seed=0):
+        return _train_xor(activation, steps, learning_rate, seed, bug=kind)
+
+    return train
 
 
-def exercise_3(dense_backward) -> Feedback:
-    """Exercise 3: backward pass of a dense layer Y = X W + b.
-
-    Introduced in chapter "Backpropagation by hand, checked against the tape".
-    ``dense_backward(X, W, b, dY)`` must return ``(dX, dW, db)``.
-    """
-    ex = "Exercise 3"
-    bad = check_callable(dense_backward, exercise=ex, name="dense_backward")
-    if bad is not None:
-        return bad
-    X, W, b, dY = _dense_case()
-    got, bad = call_learner(dense_backward, (X.copy(), W.copy(), b.copy(), dY.copy()), exercise=ex)
-    if bad is not None:
-        return bad
-    if got is None:
-        return Feedback(False, "dense_backward returned None: did you forget `return dX, dW, db`?", exercise=ex)
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        return Feedback(False, "dense_backward must return three arrays: (dX, dW, db)", exercise=ex)
-    expected = (dY @ W.T, X.T @ dY, dY.sum(axis=0))
-    shapes = [np.shape(g) if g is not None and g is not Ellipsis else None for g in got]
-    want_shapes = [e.shape for e in expected]
-    if shapes != want_shapes and sorted(map(str, shapes)) == sorted(map(str, want_shapes)):
-        return Feedback(False, f"the three gradients have shapes {shapes}: return them in the order "
-                               f"(dX, dW, db) with shapes {want_shapes}", exercise=ex)
-    for name, g, e in zip(("dX", "dW", "db"), got, expected):
-        problem = diagnose(g, e, name=name, none_hint="did you compute and return it?")
-        if problem:
-            if name == "db" and _matches(g, dY.mean(axis=0)):
-                problem = ("db is the mean of dY over the batch; the bias is added to every row, so "
-                           "its gradient is the sum: dY.sum(axis=0)")
-            elif name == "db" and np.shape(g) == (1, 2):
-                problem += "; use dY.sum(axis=0) without keepdims"
-            elif name == "dW" and _matches(g, X.T @ dY / len(X)):
-                problem = "dW was divided by N: dW = Xᵀ dY, with no average (dY already carries it)"
-            return Feedback(False, problem, exercise=ex)
-    return Feedback(True, "correct: dX = dY Wᵀ, dW = Xᵀ dY, db = Σₙ dY", exercise=ex)
-
-
-# ---------------------------------------------------------------------------- exercise 4
-_LOGITS4 = np.array([[2.0, -1.0, 0.5], [0.0, 0.3, -0.2], [1.5, 1.0, -2.0], [-0.5, 2.5, 0.1]])
-_Y4 = np.array([0, 2, 1, 1])
-_BIG4 = _LOGITS4 * 400.0  # overflows a softmax that does not subtract the row maximum
-
-
-def _softmax(z, axis=1):
-    z = z - z.max(axis=axis, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def exercise_4(softmax_ce_backward) -> Feedback:
-    """Exercise 4: gradient of the mean softmax cross-entropy with respect to the logits.
-
-    Introduced in chapter "Backpropagation by hand, checked against the tape".
-    ``softmax_ce_backward(logits, y)`` must return ``(softmax(logits) − onehot(y)) / N``.
-    """
-    ex = "Exercise 4"
-    bad = check_callable(softmax_ce_backward, exercise=ex, name="softmax_ce_backward")
-    if bad is not None:
-        return bad
-    for logits in (_LOGITS4, _BIG4):
-        n = len(logits)
-        P, Y = _softmax(logits), np.eye(3)[_Y4]
-        expected = (P - Y) / n
-        with np.errstate(all="ignore"):
-            got, bad = call_learner(softmax_ce_backward, (logits.copy(), _Y4.copy()), exercise=ex)
-        if bad is not None:
-            return bad
-        if logits is _BIG4:
-            problem = diagnose(got, expected, name="the gradient")
-            if problem:
-                return Feedback(False, "right for moderate logits, but with large logits (hundreds) "
-                                       f"{problem}: subtract each row's maximum before np.exp", exercise=ex)
-            continue
-        known = [
-            (P - Y, "you forgot to divide by N: the loss is the mean over the batch"),
-            (P / n, "you did not subtract 1 at the true class: the gradient is (softmax − onehot) / N"),
-            ((_softmax(logits, axis=0) - Y) / n, "your softmax normalises over axis 0 (the batch); "
-                                                 "each row (example) must sum to 1: axis=1"),
-            ((Y - P) / n, "sign error: the gradient is (softmax − onehot) / N, not (onehot − softmax) / N"),
-        ]
-        for value, message in known:
-            if _matches(got, value):
-                return Feedback(False, message, exercise=ex)
-        fb = check_close(got, expected, exercise=ex, name="the gradient",
-                         none_hint="did you forget `return`?")
-        if not fb:
-            return fb
-    return Feedback(True, "correct: (softmax(logits) − onehot(y)) / N, stable for large logits", exercise=ex)
-
-
-# ---------------------------------------------------------------------------- exercise 5
-def exercise_5(forward_mode_gradient) -> Feedback:
-    """Exercise 5: the full gradient of f: Rⁿ → R with forward mode (one pass per input).
-
-    Introduced in chapter "Backpropagation by hand, checked against the tape".
-    ``forward_mode_gradient(f, x)`` must return the gradient (shape ``(n,)``) using
-    ``tf.autodiff.ForwardAccumulator`` with one one-hot tangent per input.
-    """
+def _judge_silu(op) -> str | None:
+    """None when op behaves like SiLU with a right backward closure; else what is wrong."""
     import tensorflow as tf
 
-    ex = "Exercise 5"
-    bad = check_callable(forward_mode_gradient, exercise=ex, name="forward_mode_gradient")
-    if bad is not None:
-        return bad
-    a = tf.constant([0.5, -1.0, 2.0, 0.3, -0.7], dtype=tf.float32)
-    calls = []
+    from helpers.engine import Value
 
-    def f(x):
-        calls.append(1)
-        return tf.reduce_sum(tf.tanh(a * x) ** 2)
+    if not callable(op):
+        return f"silu must be a function, got a value of type {type(op).__name__}"
+    x = Value(0.5)
+    out = op(x)
+    if out is None:
+        return "silu returned None: build out = Value(...), attach out._backward, return out"
+    if out is Ellipsis:
+        return "silu returned the placeholder ...: write its body"
+    if not isinstance(out, Value):
+        return (f"silu returned a {type(out).__name__}; it must return a helpers.engine Value "
+                "so that backward() can reach its input")
+    for x0 in _POINTS:
+        t = tf.Variable(x0, dtype=tf.float64)
+        with tf.GradientTape() as tape:
+            y = tf.nn.silu(t)
+        want_value, want_grad = float(y), float(tape.gradient(y, t))
+        x = Value(x0)
+        out = op(x)
+        if not math.isclose(out.data, want_value, rel_tol=1e-9, abs_tol=1e-12):
+            return (f"silu({x0:g}) has the value {out.data:.6g}, expected x·σ(x) = "
+                    f"{want_value:.6g}")
+        (out * 3.0).backward()
+        got = x.grad
+        if math.isclose(got, 3 * want_grad, rel_tol=1e-7, abs_tol=1e-12):
+            continue
+        s = 1 / (1 + math.exp(-x0))
+        known = [
+            (0.0, "after backward() the input's grad is 0: record v as the child of out "
+                  "(Value(data, (v,), ...)) and attach out._backward"),
+            (want_grad, "the gradient ignores out.grad: multiply the local derivative by the "
+                        "upstream gradient out.grad"),
+            (3 * s, "the local derivative is σ(x) alone: SiLU is a product x·σ(x), so the "
+                    "product rule adds x·σ(x)(1 − σ(x))"),
+            (3 * x0 * s * (1 - s), "the local derivative misses the σ(x) term of the product "
+                                   "rule: it is σ(x) + x·σ(x)(1 − σ(x))"),
+        ]
+        for value, message in known:
+            if math.isclose(got, value, rel_tol=1e-7, abs_tol=1e-12):
+                return message
+        return (f"silu's gradient at x = {x0:g} is {got / 3:.6g}, expected "
+                f"{want_grad:.6g} (the tape's, with tf.nn.silu)")
+    x = Value(0.8)
+    (op(x) + x * x).backward()
+    want = _silu_grad(0.8) + 1.6
+    if not math.isclose(x.grad, want, rel_tol=1e-7):
+        return (f"with x used twice (silu(x) + x·x) x.grad is {x.grad:.6g}, expected "
+                f"{want:.6g}: accumulate with v.grad += ..., never v.grad = ...")
+    return None
 
-    x = tf.constant([0.3, 0.8, -0.4, 1.2, 0.05], dtype=tf.float32)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = f(x)
-    expected = tape.gradient(y, x).numpy()
-    calls.clear()
-    got, bad = call_learner(forward_mode_gradient, (f, x), exercise=ex)
-    if bad is not None:
-        return bad
-    if isinstance(got, (list, tuple)) and got and all(hasattr(g, "numpy") or np.isscalar(g) for g in got):
-        got = np.array([np.asarray(g.numpy() if hasattr(g, "numpy") else g).item() for g in got])
-    if got is not None and np.shape(got) == () and _matches(got, expected.sum()):
-        return Feedback(False, "you computed one directional derivative (tangent of ones): that is the "
-                               "sum of the gradient; push one one-hot tangent per input instead", exercise=ex)
-    fb = check_close(got, expected, exercise=ex, name="the gradient", rtol=1e-4, atol=1e-6,
-                     none_hint="acc.jvp(y) is None when y was computed outside the `with` block, or "
-                               "did you forget `return`?")
-    if not fb:
-        return fb
-    if len(calls) == 1:
-        return Feedback(False, "the gradient is right but f was evaluated once: that is reverse mode "
-                               "(GradientTape); forward mode needs one pass per input", exercise=ex)
-    if len(calls) != len(expected):
-        return Feedback(True, f"correct gradient (f was evaluated {len(calls)} times; forward mode needs "
-                              f"exactly n = {len(expected)})", exercise=ex)
-    return Feedback(True, f"correct: {len(calls)} forward passes, one per input, for one gradient", exercise=ex)
+
+def _losses_of(train, activation, label):
+    """Call the learner's train_xor; (losses as floats, None) or (None, what is wrong)."""
+    calls = [0]
+
+    def counted(v):
+        calls[0] += 1
+        return activation(v)
+
+    try:
+        losses = train(counted)
+    except (OverflowError, ValueError, ZeroDivisionError) as exc:
+        if "finite" in str(exc) or "overflow" in str(exc).lower() or "range" in str(exc):
+            return None, (f"the training blew up ({type(exc).__name__}: {exc}): the update must "
+                          "step against the gradient, p.data -= learning_rate · p.grad, with a "
+                          "small enough learning rate")
+        raise
+    if losses is None or losses is Ellipsis:
+        return None, "train_xor returned nothing: return the list of losses, one per step"
+    try:
+        losses = [float(getattr(v, "data", v)) for v in losses]
+    except (TypeError, ValueError):
+        return None, "train_xor must return a list of numbers (the loss of every step)"
+    if len(losses) < 10:
+        return None, (f"train_xor returned {len(losses)} losses: fill in the loop so that it "
+                      "returns one loss per step")
+    if calls[0] == 0:
+        return None, f"train_xor never called the activation it was given ({label})"
+    return losses, None
+
+
+def _judge_training(train, op) -> str | None:
+    from helpers.engine import Value
+
+    if not callable(train):
+        return f"train_xor must be a function, got a value of type {type(train).__name__}"
+    losses, problem = _losses_of(train, op, "your silu")
+    if problem:
+        return problem
+    first, last = losses[0], losses[-1]
+    if not all(math.isfinite(v) for v in losses):
+        return "the loss became NaN or infinite: the steps are too large; lower the learning rate"
+    if last > first:
+        return (f"the loss rose from {first:.3g} to {last:.3g}: the update must step against "
+                "the gradient, p.data -= learning_rate · p.grad")
+    if math.isclose(first, last, rel_tol=1e-9):
+        return (f"the loss stays at {first:.3g}: the parameters never change; update p.data "
+                "after backward()")
+    if last < 0.1 and last < 0.5 * first:
+        return None
+    _, tanh_problem = _losses_of(train, Value.tanh, "tanh")
+    with_tanh = train(Value.tanh) if not tanh_problem else None
+    if with_tanh and float(getattr(with_tanh[-1], "data", with_tanh[-1])) < 0.1:
+        return (f"with tanh your loop learns XOR, but with your silu the loss only falls from "
+                f"{first:.3g} to {last:.3g}: train longer or with a larger learning rate")
+    return (f"the loss only falls from {first:.3g} to {last:.3g} (it should end below 0.1): "
+            "zero every parameter's grad before each backward(), and update every parameter "
+            "(weights and biases of both layers)")
+
+
+def _judge_exercise_4(answer) -> str | None:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        return "hand in the pair (silu, train_xor): your operation and your training function"
+    op, train = answer
+    for fn, name in ((op, "silu"), (train, "train_xor")):
+        if fn is Ellipsis or fn is None:
+            return f"{name} is missing: define it in the cell above"
+    return _judge_silu(op) or _judge_training(train, op)
+
+
+exercise_4 = Exercise(
+    "backprop", 4, stars=3, answer="value", name="(silu, train_xor)",
+    judge=_judge_exercise_4, right=(silu, train_xor),
+    mistakes=[
+        ((_variant_silu("assign"), train_xor), "accumulate with v.grad += ..."),
+        ((_variant_silu("no upstream"), train_xor), "the gradient ignores out.grad"),
+        ((_variant_silu("sigma only"), train_xor), "the local derivative is σ(x) alone"),
+        ((silu, _variant_train("ascent")), "the update must step against the gradient"),
+        ((silu, _variant_train("no update")), "the parameters never change"),
+        ((silu, _variant_train("no zero")), "zero every parameter's grad"),
+    ],
+    success="correct: silu matches the tape (and accumulates), and your loop trains a "
+            "network of Values on XOR",
+)

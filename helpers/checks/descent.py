@@ -1,304 +1,453 @@
-"""Exercise checks for chapter "Gradient descent with the tape".
+"""Exercise checks for chapter "Gradient descent with the tape", declared.
 
-Introduced in chapter "Gradient descent with the tape". Each ``exercise_N`` takes the
-learner's function, runs it on test inputs and returns a :class:`~helpers.checks.Feedback`
-that says in words what is wrong (a variable not updated in place, an update with the
-wrong sign, a factor of 2, a swapped pair, an overflow, an unshuffled batch...) or that
-it is right. A check never raises on a wrong answer.
+Introduced in chapter "Gradient descent with the tape". Four declarations
+(:class:`~helpers.checks.Exercise`) and the small pure helpers they need:
+
+1. the regime of each learning rate on a new parabola, read from its curvature (a value);
+2. the largest stable learning rate 2/lambda_max of a linear model, from its data (a function);
+3. a training loop with three planted bugs, fixed until it learns on two data sets (judged);
+4. Newton's step, which lands on the least-squares line in one step (a function);
+5. Keras's compile and fit made to reproduce a hand-written full-batch loop (a function).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf
 
-from ._core import Feedback, all_close, call_learner, check_callable, check_close
-from .tape import _number
+from ._declare import Exercise
 
-__all__ = ["exercise_1", "exercise_2", "exercise_3", "exercise_4", "exercise_5"]
+__all__ = ["exercise_1", "exercise_2", "exercise_3", "exercise_4", "exercise_5", "EX1_CURVATURE",
+           "EX1_RATES", "EX3_STEPS", "exercise_3_data"]
+
+# ----------------------------------------------------------------------------- exercise 1
+#: Exercise 1: f(x) = 2.5 (x + 1)^2 has the second derivative 5.
+EX1_CURVATURE = 5.0
+#: Exercise 1: the learning rates to classify (none on a boundary between two regimes).
+EX1_RATES = (0.05, 0.2, 0.3, 0.39, 0.45)
+_REGIMES = ("monotone", "one step", "oscillates", "diverges")
+_SYNONYMS = {
+    "monotone": "monotone", "monotonic": "monotone", "monotonically": "monotone",
+    "converges": "monotone", "converges monotonically": "monotone", "crawls": "monotone",
+    "one step": "one step", "one": "one step", "1 step": "one step", "exact": "one step",
+    "oscillates": "oscillates", "oscillate": "oscillates", "oscillating": "oscillates",
+    "zigzag": "oscillates", "zigzags": "oscillates",
+    "diverges": "diverges", "diverge": "diverges", "diverging": "diverges", "explodes": "diverges",
+}
 
 
+def regime(learning_rate: float, curvature: float) -> str:
+    """What gradient descent does on a parabola of second derivative ``curvature``.
+
+    Introduced in chapter "Gradient descent with the tape": the distance to the minimum
+    is multiplied by 1 - learning_rate * curvature at every step.
+    """
+    factor = 1.0 - learning_rate * curvature
+    if np.isclose(factor, 0.0, atol=1e-9):
+        return "one step"
+    if 0.0 < factor < 1.0:
+        return "monotone"
+    if -1.0 < factor < 0.0:
+        return "oscillates"
+    return "diverges"
 
 
-# ---------------------------------------------------------------- exercise 1
-def exercise_1(gd_step) -> Feedback:
-    """Check ``gd_step(x, lr)``: one in-place step x ← x − lr·2(x − 3) on a tf.Variable.
+def _regimes(curvature: float) -> dict:
+    return {lr: regime(lr, curvature) for lr in EX1_RATES}
+
+
+_EX1_HALF = ("these are the regimes for the curvature 2.5, the number in front of the square; "
+             "the second derivative of 2.5 (x + 1) squared is 2 times 2.5 = 5, so the factor is "
+             "1 - 5 eta")
+_EX1_DOUBLE = ("these are the regimes for the curvature 10: the second derivative of "
+               "2.5 (x + 1) squared is 5 (differentiate twice: 5 (x + 1), then 5)")
+_WHAT = {"monotone": "shrinks without changing sign: it approaches the minimum from one side",
+         "one step": "is 0: the first step lands on the minimum",
+         "oscillates": "is between -1 and 0: x jumps across the minimum and the jumps shrink",
+         "diverges": "is below -1: every jump is longer than the last"}
+
+
+def _compare_regimes(got, expected) -> str | None:
+    """Per-rate feedback: which learning rate is misread, and its factor 1 - 5 eta."""
+    if not isinstance(got, dict):
+        return f"regimes must be a dict from learning rate to regime, got {type(got).__name__}"
+    unknown = [lr for lr in expected if str(got.get(lr, "")).strip().lower() not in _SYNONYMS]
+    if unknown:
+        return (f"for eta = {unknown[0]:g} answer with one of: " + ", ".join(_REGIMES)
+                + f" (got {got.get(unknown[0])!r})")
+    normalised = {lr: _SYNONYMS[str(got[lr]).strip().lower()] for lr in expected}
+    if normalised == _regimes(EX1_CURVATURE / 2):
+        return _EX1_HALF
+    for lr, want in expected.items():
+        if normalised[lr] != want:
+            factor = 1.0 - lr * EX1_CURVATURE
+            return (f"not {normalised[lr]} for eta = {lr:g}: the factor 1 - 5 eta is {factor:+.2f}, "
+                    f"which {_WHAT[want]}")
+    return None
+
+
+exercise_1 = Exercise(
+    "descent", 1, stars=1, answer="value", name="regimes",
+    reference=_regimes(EX1_CURVATURE),
+    mistakes=[(_regimes(EX1_CURVATURE / 2), _EX1_HALF), (_regimes(2 * EX1_CURVATURE), _EX1_DOUBLE)],
+    compare=_compare_regimes,
+    success="correct: the factor 1 - 5 eta decides, so 0.2 is one step and 0.4 is the limit",
+)
+
+
+# ----------------------------------------------------------------------------- exercise 2
+def _design(seed: int, n: int, scales, means):
+    rng = np.random.default_rng(seed)
+    scales, means = np.asarray(scales, float), np.asarray(means, float)
+    return (means + scales * rng.standard_normal((n, scales.size))).astype(np.float32)
+
+
+def _ex2_inputs():
+    rng = np.random.default_rng(4)
+    return [(rng.uniform(0.0, 10.0, size=(50, 1)).astype(np.float32),),
+            (_design(5, 80, [1.0, 3.0, 0.2], [0.0, 2.0, -1.0]),),
+            (_design(6, 40, [0.5, 0.5], [0.0, 0.0]),)]
+
+
+def _ex2_hidden():
+    return [(_design(7, 30, [2.0, 0.1, 1.0, 4.0], [1.0, 0.0, 0.0, -3.0]),),
+            (_design(8, 100, [1.0], [0.0]),)]
+
+
+def stable_limit(X, *, bias: bool = True, factor: float = 2.0, mean: bool = True,
+                 smallest: bool = False, numerator: float = 2.0) -> float:
+    """2 / lambda_max of the MSE Hessian of ``X @ w + b`` (the keywords make known mistakes).
 
     Introduced in chapter "Gradient descent with the tape".
     """
-    ex = "Exercise 1"
-    bad = check_callable(gd_step, exercise=ex, name="gd_step")
-    if bad is not None:
-        return bad
-    for x0, lr in ((5.0, 0.1), (-1.0, 0.25)):
-        x = tf.Variable(x0)
-        out, fail = call_learner(gd_step, (x, lr), exercise=ex, name=f"gd_step(tf.Variable({x0}), {lr})")
-        if fail is not None:
-            return fail
-        if not isinstance(x, tf.Variable):
-            return Feedback(False, "x is no longer a tf.Variable", ex)
-        new = float(x.numpy())
-        grad = 2 * (x0 - 3.0)
-        expected = x0 - lr * grad
-        where = f"from x = {x0} with learning rate {lr}"
-        if new == x0:
-            returned, _ = _number(out)
-            if returned is not None and np.isclose(returned, expected, rtol=1e-5):
-                return Feedback(False, f"you computed the right new value ({returned:g}) but x did not "
-                                       "change: update the variable in place with x.assign_sub(...)", ex)
-            return Feedback(False, f"x did not change {where}: update it in place with "
-                                   "x.assign_sub(learning_rate * gradient); `x = x - ...` only "
-                                   "rebinds a local name", ex)
-        known = [
-            (x0 + lr * grad, "x moved uphill: subtract the gradient (x.assign_sub), don't add it"),
-            (x0 - lr * grad / 2, "the step is half as big as it should be: the derivative of "
-                                 "(x − 3)² is 2(x − 3)"),
-            (x0 - lr * 2 * grad, "the step is twice as big as it should be: the derivative of "
-                                 "(x − 3)² is 2(x − 3)"),
-            (x0 - grad, "the learning rate is missing: the step is learning_rate × gradient"),
-            (grad, "x now holds the gradient: use x.assign_sub(learning_rate * gradient), not assign"),
-            (x0 - lr * grad - lr * 2 * (x0 - lr * grad - 3.0), "that is two steps: do exactly one"),
-        ]
-        for wrong, message in known:
-            if np.isclose(new, wrong, rtol=1e-5) and not np.isclose(new, expected, rtol=1e-5):
-                return Feedback(False, f"{message} (after one step {where}, x = {new:g}, "
-                                       f"expected {expected:g})", ex)
-        if not np.isclose(new, expected, rtol=1e-5):
-            return Feedback(False, f"x is not right yet: after one step {where}, x = {new:g}, expected "
-                                   f"{expected:g} = x − learning_rate · 2(x − 3)", ex)
-    return Feedback(True, "correct: x ← x − η·2(x − 3), updated in place", ex)
+    X = np.asarray(X, dtype=np.float64)
+    A = np.column_stack([X, np.ones(len(X))]) if bias else X
+    hessian = factor * A.T @ A / (len(X) if mean else 1.0)
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    return float(numerator / (eigenvalues.min() if smallest else eigenvalues.max()))
 
 
-# ---------------------------------------------------------------- exercise 2
-def exercise_2(largest_stable_lr) -> Feedback:
-    """Check ``largest_stable_lr(a)`` = 1/a for f(x) = a·x².
+def _scalar(result, *args):
+    value = result.numpy() if hasattr(result, "numpy") else result
+    try:
+        arr = np.asarray(value)
+    except Exception:  # noqa: BLE001 - left as it is for the diagnosis
+        return result
+    return arr.reshape(()) if arr.size == 1 and arr.dtype != object else result
 
-    Introduced in chapter "Gradient descent with the tape".
+
+exercise_2 = Exercise(
+    "descent", 2, stars=2, answer="function", name="max_stable_lr",
+    reference=stable_limit,
+    inputs=_ex2_inputs, hidden_inputs=_ex2_hidden, observe=_scalar, rtol=1e-4, atol=1e-9,
+    none_hint="your function returned None: did you forget the return statement?",
+    mistakes=[
+        (lambda X: stable_limit(X, bias=False),
+         "the bias b is a parameter too: add a column of ones to X before forming the Hessian "
+         "(the chapter's line had the entries mean(x) and 1 for it)"),
+        (lambda X: stable_limit(X, factor=1.0),
+         "twice the right limit: the Hessian of the mean squared error is (2/n) A transpose A, "
+         "the 2 coming from the square"),
+        (lambda X: stable_limit(X, mean=False),
+         "n times too small: the loss is a mean over the n examples, so divide the Hessian by n"),
+        (lambda X: stable_limit(X, smallest=True),
+         "that uses the smallest curvature: the steepest direction, the largest eigenvalue, "
+         "sets the limit"),
+        (lambda X: stable_limit(X, numerator=1.0),
+         "half the limit: a step along a direction of curvature lambda multiplies the error by "
+         "1 - eta lambda, which stays above -1 up to eta = 2 / lambda"),
+    ],
+    success="correct: 2 / lambda_max of (2/n) A transpose A, with the column of ones for b",
+)
+
+
+# ----------------------------------------------------------------------------- exercise 3
+#: Exercise 3: the number of full-batch steps each data set gets.
+EX3_STEPS = 400
+_EX3_SETS = (  # (seed, feature scales, feature means, true w, true b)
+    (11, [1.0, 0.5], [0.5, -0.3], [2.0, -1.0], 0.5),
+    (12, [3.0, 1.0], [1.0, 0.5], [-0.5, 1.5], 2.0),
+)
+
+
+def exercise_3_data() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Exercise 3's two data sets ``(X, y)``: float32, X of shape (n, 2), y of shape (n,).
+
+    Introduced in chapter "Gradient descent with the tape". The features of the second set
+    are three times larger, so its Hessian is steeper and its learning-rate limit lower.
     """
-    ex = "Exercise 2"
-    bad = check_callable(largest_stable_lr, exercise=ex, name="largest_stable_lr")
-    if bad is not None:
-        return bad
-    a_values = np.array([0.5, 1.0, 4.0])
-    got = []
-    for a in a_values:
-        out, fail = call_learner(largest_stable_lr, (float(a),), exercise=ex, name=f"largest_stable_lr({a})")
-        if fail is not None:
-            return fail
-        value, problem = _number(out)
+    sets = []
+    for seed, scales, means, w, b in _EX3_SETS:
+        X = _design(seed, 200, scales, means)
+        noise = 0.1 * np.random.default_rng(seed + 100).standard_normal(200)
+        sets.append((X, (X.astype(np.float64) @ np.array(w) + b + noise).astype(np.float32)))
+    return sets
+
+
+_EX3_BROADCAST = ("the loss compares every prediction with every target: X @ w + b has shape (n, 1) "
+                  "and y has shape (n,), so their difference broadcasts to (n, n). Reshape y to "
+                  "(n, 1) or use the first column of the predictions")
+_EX3_NO_BIAS = ("w is the best fit through the origin and b never moved from 0: the loop "
+                "computes db but never applies it")
+_EX3_DIVERGES = ("the fit diverged: a fixed learning rate that is stable for one data set is "
+                 "above 2 / lambda_max for the other; compute the learning rate from X, below "
+                 "its limit (Exercise 2)")
+_EX3_SLOW = ("it learns, but it has not reached the least-squares fit in the given steps: the "
+             "learning rate is far below the limit 2 / lambda_max; a rate near 1 / lambda_max "
+             "converges much sooner")
+
+
+def _least_squares(X, y, *, bias: bool = True):
+    X64, y64 = np.asarray(X, np.float64), np.asarray(y, np.float64)
+    A = np.column_stack([X64, np.ones(len(X64))]) if bias else X64
+    solution = np.linalg.lstsq(A, y64, rcond=None)[0]
+    return (solution[:-1], float(solution[-1])) if bias else (solution, 0.0)
+
+
+def _as_fit(out, d: int):
+    """``(w, b)`` as a float64 array of shape (d,) and a float, or a sentence on what is wrong."""
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return None, f"fixed_fit must return a pair (w, b), got {type(out).__name__}"
+    try:
+        w = np.asarray(out[0].numpy() if hasattr(out[0], "numpy") else out[0], dtype=np.float64)
+        b = np.asarray(out[1].numpy() if hasattr(out[1], "numpy") else out[1], dtype=np.float64)
+    except (TypeError, ValueError):
+        return None, "w and b must be numbers (arrays, tensors or floats)"
+    if w.size != d:
+        return None, f"w must hold {d} weights, one per feature, got {w.size}"
+    if b.size != 1:
+        return None, f"b must be one number, got {b.size}"
+    return (w.reshape(d), float(b.reshape(()))), None
+
+
+def _mse(X, y, w, b) -> float:
+    return float(np.mean((np.asarray(X, np.float64) @ w + b - np.asarray(y, np.float64)) ** 2))
+
+
+def _judge_fit(fixed_fit):
+    for k, (X, y) in enumerate(exercise_3_data()):
+        where = f" (data set {k + 1}, whose limit 2 / lambda_max is {stable_limit(X):.3g})"
+        out = fixed_fit(X.copy(), y.copy(), EX3_STEPS)
+        if out is None:
+            return "fixed_fit returned None: return the pair (w, b)"
+        fit, problem = _as_fit(out, X.shape[1])
         if problem:
-            return Feedback(False, f"largest_stable_lr({a}) returned {problem}", ex)
-        got.append(value)
-    got = np.array(got)
-    expected = 1.0 / a_values
-    known = [
-        (2.0 / a_values, "2/a is the threshold for f = a·x²/2, whose derivative is a·x. Here "
-                         "f'(x) = 2a·x, so x_{t+1} = (1 − 2aη)·x_t"),
-        (0.5 / a_values, "1/(2a) makes the factor 1 − 2aη zero: it reaches the minimum in one step. "
-                         "That is the best rate, not the largest stable one (|1 − 2aη| < 1)"),
-        (a_values, "it should get smaller as a grows: a steeper parabola needs a smaller step"),
-        (2.0 * a_values, "it should get smaller as a grows: a steeper parabola needs a smaller step"),
-    ]
-    for wrong, message in known:
-        if all_close(got, wrong) and not all_close(got, expected):
-            return Feedback(False, message, ex)
-    if np.ptp(got) == 0:
-        return Feedback(False, f"the answer is {got[0]:g} for every a: it must depend on a", ex)
-    return check_close(got, expected, exercise=ex, name="the threshold", rtol=1e-6,
-                       success="correct: |1 − 2aη| < 1 exactly when 0 < η < 1/a")
+            return problem
+        w, b = fit
+        if not (np.all(np.isfinite(w)) and np.isfinite(b)) or max(np.max(np.abs(w)), abs(b)) > 1e4:
+            return _EX3_DIVERGES + where
+        w_ls, b_ls = _least_squares(X, y)
+        if np.allclose(w, w_ls, atol=2e-3) and abs(b - b_ls) < 2e-3:
+            continue
+        y_mean = np.full_like(y, float(np.mean(y)))
+        w_bc, _ = _least_squares(X, y_mean, bias=False)
+        close = dict(atol=5e-2, rtol=5e-2)
+        if (np.allclose(w, 0.0, atol=5e-2) and np.isclose(b, float(np.mean(y)), **close)) or (
+                np.allclose(w, w_bc, **close) and abs(b) < 1e-9):
+            return _EX3_BROADCAST
+        w_origin, _ = _least_squares(X, y, bias=False)
+        if abs(b) < 1e-9 and np.allclose(w, w_origin, **close):
+            return _EX3_NO_BIAS
+        start, end = _mse(X, y, np.zeros_like(w), 0.0), _mse(X, y, w, b)
+        if end < start:
+            return (_EX3_SLOW + f"{where}: after {EX3_STEPS} steps the MSE is {end:.4g}, the best "
+                    f"is {_mse(X, y, w_ls, b_ls):.4g}")
+        return (f"the fit is not right yet{where}: w = {np.round(w, 3).tolist()}, b = {b:.3f}, while "
+                f"least squares gives w = {np.round(w_ls, 3).tolist()}, b = {b_ls:.3f}")
+    return None
 
 
-# ---------------------------------------------------------------- exercise 3
-def _line_data():
-    rng = np.random.default_rng(7)
-    x = rng.uniform(-1.0, 1.0, size=50).astype(np.float32)
-    y = (-2.0 * x + 5.0 + rng.normal(0.0, 0.2, size=50)).astype(np.float32)
+def _fit_reference(X, y, steps, *, learning_rate=None, broadcast=False, update_b=True):
+    """Full-batch gradient descent on the MSE in NumPy (float64), with switchable bugs."""
+    X, y = np.asarray(X, np.float64), np.asarray(y, np.float64)
+    lr = stable_limit(X) / 2 if learning_rate is None else learning_rate  # 1 / lambda_max
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(steps):
+        if not (np.all(np.isfinite(w)) and np.isfinite(b)) or np.max(np.abs(w)) > 1e100:
+            return w, b  # diverged: stop before NumPy overflows
+        if broadcast:  # every prediction against every target: the mean target is what is fitted
+            residual = X @ w + b - np.mean(y)
+        else:
+            residual = X @ w + b - y
+        w = w - lr * 2 * X.T @ residual / len(y)
+        if update_b:
+            b = b - lr * 2 * float(np.mean(residual))
+    return w, b
+
+
+exercise_3 = Exercise(
+    "descent", 3, stars=3, answer="function", name="fixed_fit",
+    judge=_judge_fit,
+    right=lambda X, y, steps: _fit_reference(X, y, steps),
+    mistakes=[
+        (lambda X, y, steps: _fit_reference(X, y, steps, learning_rate=0.5, broadcast=True,
+                                            update_b=False), _EX3_BROADCAST),
+        (lambda X, y, steps: _fit_reference(X, y, steps, learning_rate=0.5, update_b=False),
+         _EX3_NO_BIAS),
+        (lambda X, y, steps: _fit_reference(X, y, steps, learning_rate=0.5), _EX3_DIVERGES),
+        (lambda X, y, steps: _fit_reference(X, y, steps, learning_rate=0.005), _EX3_SLOW),
+    ],
+    success=("correct: on both data sets the loop reaches the least-squares fit, with a learning "
+             "rate computed from the curvature of each"),
+)
+
+
+# ----------------------------------------------------------------------------- exercise 4
+def _ex4_data(seed: int, n: int, slope: float, intercept: float, low: float, high: float):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(low, high, size=n).astype(np.float32)
+    y = (slope * x + intercept + rng.normal(0.0, 1.0, size=n)).astype(np.float32)
     return x, y
 
 
-def _pair(out, name):
-    if out is None or out is Ellipsis:
-        return None, f"{name} returned nothing: return the pair (W, b)"
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        return None, f"{name} must return a pair (W, b), got {type(out).__name__}"
-    values = []
-    for item, label in zip(out, ("W", "b")):
-        value, problem = _number(item)
-        if problem:
-            return None, f"{label} is {problem}"
-        values.append(value)
-    return values, None
+def _ex4_inputs():
+    x, y = _ex4_data(21, 60, 2.5, 3.0, 0.0, 10.0)
+    x2, y2 = _ex4_data(22, 30, -1.0, 0.5, -3.0, 1.0)
+    return [(x, y, 0.0, 0.0), (x.copy(), y.copy(), 5.0, -3.0), (x2, y2, 1.0, 1.0)]
 
 
-def exercise_3(fit_line) -> Feedback:
-    """Check ``fit_line(x, y, lr, steps)`` against the least-squares line.
+def _ex4_hidden():
+    x, y = _ex4_data(23, 200, 0.3, -4.0, 5.0, 6.0)
+    return [(x, y, 2.0, 2.0)]
 
-    Introduced in chapter "Gradient descent with the tape".
+
+def newton(x, y, W, b, *, hessian_factor: float = 1.0, invert: bool = True, sign: float = -1.0,
+           diagonal: bool = False, plain: bool = False):
+    """One Newton step theta - H^-1 grad on the MSE of W x + b (keywords make known mistakes).
+
+    Introduced in chapter "Gradient descent with the tape". Returns ``np.array([W, b])``.
     """
-    ex = "Exercise 3"
-    bad = check_callable(fit_line, exercise=ex, name="fit_line")
-    if bad is not None:
-        return bad
-    x, y = _line_data()
-    out, fail = call_learner(fit_line, (tf.constant(x), tf.constant(y), 0.5, 0), exercise=ex,
-                      name="fit_line(x, y, 0.5, steps=0)")
-    if fail is not None:
-        return fail
-    values, problem = _pair(out, "fit_line")
-    if problem:
-        return Feedback(False, problem, ex)
-    if not all_close(values, [0.0, 0.0], atol=1e-6):
-        return Feedback(False, f"with steps=0 fit_line should return the starting point (0, 0), got "
-                               f"({values[0]:g}, {values[1]:g}): start from W = 0, b = 0 and run "
-                               "exactly `steps` steps", ex)
-    out, fail = call_learner(fit_line, (tf.constant(x), tf.constant(y), 0.5, 100), exercise=ex,
-                      name="fit_line(x, y, 0.5, 100)")
-    if fail is not None:
-        return fail
-    values, problem = _pair(out, "fit_line")
-    if problem:
-        return Feedback(False, problem, ex)
-    W, b = values
-    W_best, b_best = np.polyfit(x.astype(np.float64), y.astype(np.float64), deg=1)
-    if not np.all(np.isfinite(values)) or max(abs(W), abs(b)) > 1e3:
-        return Feedback(False, f"the fit diverged (W = {W:g}, b = {b:g}): the update must subtract "
-                               "learning_rate × gradient", ex)
-    if all_close([W, b], [0.0, 0.0], atol=1e-6):
-        return Feedback(False, "W and b are still 0: update them inside the loop with assign_sub, "
-                               "and return their final values", ex)
-    if all_close([b, W], [W_best, b_best], rtol=1e-3, atol=1e-3):
-        return Feedback(False, "W and b are swapped: return (W, b), slope first", ex)
-    if all_close([W, b], [W_best, b_best], rtol=1e-3, atol=1e-3):
-        return Feedback(True, f"correct: W = {W:.3f}, b = {b:.3f}, the least-squares line", ex)
-    return Feedback(False, f"after 100 steps with learning rate 0.5 you got W = {W:.4f}, b = {b:.4f}; "
-                           f"the least-squares line has W = {W_best:.4f}, b = {b_best:.4f}. Is the "
-                           "loss the mean squared error of W·x + b, and are both updated every step?",
-                    ex)
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    theta = np.array([float(W), float(b)])
+    residual = theta[0] * x + theta[1] - y
+    grad = 2 * np.array([np.mean(residual * x), np.mean(residual)])
+    hessian = hessian_factor * 2 * np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
+    if plain:
+        step = grad
+    elif diagonal:
+        step = grad / np.diag(hessian)
+    elif invert:
+        step = np.linalg.solve(hessian, grad)
+    else:
+        step = hessian @ grad
+    return theta + sign * step
 
 
-# ---------------------------------------------------------------- exercise 4
-_LABELS = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0], dtype=np.float32)
-_LOGITS = np.array([-3.0, 2.0, 0.5, 60.0, -60.0, 0.0], dtype=np.float32)
-
-
-def _bce(labels, logits):
-    z, y = logits.astype(np.float64), labels.astype(np.float64)
-    return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
-
-
-def exercise_4(bce_from_logits) -> Feedback:
-    """Check ``bce_from_logits(labels, logits)``: per-example, stable sigmoid cross-entropy.
-
-    Introduced in chapter "Gradient descent with the tape".
-    """
-    ex = "Exercise 4"
-    bad = check_callable(bce_from_logits, exercise=ex, name="bce_from_logits")
-    if bad is not None:
-        return bad
-    out, fail = call_learner(bce_from_logits, (tf.constant(_LABELS), tf.constant(_LOGITS)), exercise=ex,
-                      name="bce_from_logits")
-    if fail is not None:
-        return fail
-    if out is None or out is Ellipsis:
-        return Feedback(False, "bce_from_logits returned nothing: return the per-example losses", ex)
+def _pair(result, *args):
     try:
-        got = np.asarray(out.numpy() if hasattr(out, "numpy") else out, dtype=np.float64)
-    except (TypeError, ValueError):
-        return Feedback(False, f"bce_from_logits returned a {type(out).__name__}, not numbers", ex)
-    expected = _bce(_LABELS, _LOGITS)
-    if got.size == 1:
-        return Feedback(False, "you returned one number: return one loss per example (no mean or sum)", ex)
-    if got.shape != expected.shape:
-        return Feedback(False, f"the result has shape {got.shape}, expected {expected.shape}: one "
-                               "loss per example, the same shape as the logits", ex)
-    big = np.abs(_LOGITS) > 20
-    if not np.all(np.isfinite(got)):
-        if np.all(np.isfinite(got[~big])):
-            return Feedback(False, "the loss overflows (inf or NaN) for large |z| such as ±60: use the "
-                                   "stable form max(z, 0) − z·y + log(1 + exp(−|z|))", ex)
-        return Feedback(False, "the result contains NaN or infinity", ex)
-    probs = 1 / (1 + np.exp(-_LOGITS.astype(np.float64)))
-    known = [
-        (_bce(_LABELS, probs), "you applied the sigmoid to the logits first: the formula takes the "
-                               "logits z themselves"),
-        (_bce(1 - _LABELS, _LOGITS), "the labels are swapped: a label 1 costs −log σ(z), a label 0 "
-                                     "costs −log(1 − σ(z))"),
-    ]
-    for wrong, message in known:
-        if all_close(got, wrong) and not all_close(got, expected):
-            return Feedback(False, message, ex)
-    if all_close(got[~big], expected[~big]) and not all_close(got, expected):
-        return Feedback(False, "right for moderate logits but wrong for large |z| such as ±60: use the "
-                               "stable form max(z, 0) − z·y + log(1 + exp(−|z|))", ex)
-    return check_close(got, expected, exercise=ex, name="your result", rtol=1e-5, atol=1e-6,
-                       success="correct: per-example cross-entropy from logits, stable for large |z|")
+        values = [v.numpy() if hasattr(v, "numpy") else v for v in result]
+        arr = np.asarray([np.asarray(v, dtype=np.float64).reshape(()) for v in values])
+    except Exception:  # noqa: BLE001 - left as it is for the diagnosis
+        return result
+    return arr if arr.shape == (2,) else result
 
 
-# ---------------------------------------------------------------- exercise 5
-def _batches(out, name):
-    if out is None or out is Ellipsis:
-        return None, f"{name} returned nothing: return a list of index arrays"
-    if isinstance(out, np.ndarray) and out.ndim == 1:
-        return None, f"{name} returned one flat array: return a list of batches (arrays of indices)"
-    try:
-        batches = [np.asarray(b) for b in out]
-    except TypeError:
-        return None, f"{name} must return a list of index arrays, got {type(out).__name__}"
-    for batch in batches:
-        if batch.ndim != 1:
-            return None, f"each batch must be a 1-D array of indices, got one of shape {batch.shape}"
-        if batch.size and not np.issubdtype(batch.dtype, np.integer):
-            return None, f"indices must be integers, got dtype {batch.dtype}"
-    return batches, None
+exercise_4 = Exercise(
+    "descent", 4, stars=2, answer="function", name="newton_step",
+    reference=newton, inputs=_ex4_inputs, hidden_inputs=_ex4_hidden, observe=_pair,
+    rtol=1e-4, atol=1e-4,
+    none_hint="your function returned None: return the pair (W, b)",
+    mistakes=[
+        (lambda x, y, W, b: newton(x, y, W, b, plain=True),
+         "that is a plain gradient step with learning rate 1: multiply the gradient by the inverse "
+         "of the Hessian, for example with np.linalg.solve(H, g)"),
+        (lambda x, y, W, b: newton(x, y, W, b, invert=False),
+         "you multiplied the gradient by the Hessian itself: Newton's step uses its inverse"),
+        (lambda x, y, W, b: newton(x, y, W, b, sign=1.0),
+         "the step went the wrong way: subtract H inverse times the gradient"),
+        (lambda x, y, W, b: newton(x, y, W, b, hessian_factor=0.5),
+         "the step is twice too long (it lands on the mirror image of the start across the "
+         "minimum): the Hessian of the mean squared error has a factor 2"),
+        (lambda x, y, W, b: newton(x, y, W, b, diagonal=True),
+         "you divided each partial derivative by its own curvature (the diagonal of the "
+         "Hessian): the off-diagonal entry 2 mean(x) couples W and b, so solve with the whole "
+         "matrix"),
+    ],
+    success="correct: from any start, one Newton step lands on the least-squares line",
+)
 
 
-def exercise_5(minibatches) -> Feedback:
-    """Check ``minibatches(n, batch_size, rng)``: a shuffled partition of range(n) into batches.
+# ----------------------------------------------------------------------------- exercise 5
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # no overflow warning for large |z|
 
-    Introduced in chapter "Gradient descent with the tape".
+
+def logistic_descent(X, y, learning_rate, epochs, *, batch_size=None, sigmoid_twice=False):
+    """Gradient descent from zeros on the mean sigmoid cross-entropy of X @ w + b.
+
+    Introduced in chapter "Gradient descent with the tape". Full batches unless
+    ``batch_size`` is given (then consecutive, unshuffled batches, as Keras cuts them
+    with ``shuffle=False``); ``sigmoid_twice`` feeds sigmoid(z) to the loss as logits.
+    Returns ``np.array([*w, b])``.
     """
-    ex = "Exercise 5"
-    bad = check_callable(minibatches, exercise=ex, name="minibatches")
-    if bad is not None:
-        return bad
-    for n, size in ((10, 4), (12, 4), (100, 7)):
-        out, fail = call_learner(minibatches, (n, size, np.random.default_rng(0)), exercise=ex,
-                          name=f"minibatches({n}, {size}, rng)")
-        if fail is not None:
-            return fail
-        batches, problem = _batches(out, f"minibatches({n}, {size}, rng)")
-        if problem:
-            return Feedback(False, problem, ex)
-        sizes = [len(b) for b in batches]
-        expected_sizes = [size] * (n // size) + ([n % size] if n % size else [])
-        everything = np.concatenate(batches) if batches else np.array([], dtype=int)
-        if 0 in sizes:
-            return Feedback(False, f"minibatches({n}, {size}) contains an empty batch: stop the loop "
-                                   "at n (range(0, n, batch_size))", ex)
-        if len(everything) != len(set(everything.tolist())):
-            return Feedback(False, "some indices appear twice (sampling with replacement?): shuffle "
-                                   "with rng.permutation(n) and cut it into pieces", ex)
-        if sorted(everything.tolist()) != list(range(n)):
-            missing = sorted(set(range(n)) - set(everything.tolist()))
-            if sizes == expected_sizes[:-1] and len(missing) == n % size:
-                return Feedback(False, "the last, smaller batch is missing: keep it", ex)
-            return Feedback(False, f"minibatches({n}, {size}) does not cover 0…{n - 1} exactly once "
-                                   f"(missing: {missing[:5]}{'…' if len(missing) > 5 else ''})", ex)
-        if sizes != expected_sizes:
-            return Feedback(False, f"minibatches({n}, {size}) has batch sizes {sizes}, expected "
-                                   f"{expected_sizes}", ex)
-        if n == 100 and np.array_equal(everything, np.arange(n)):
-            return Feedback(False, "the indices are in order: shuffle them first with rng.permutation(n)", ex)
-    again, fail = call_learner(minibatches, (100, 7, np.random.default_rng(0)), exercise=ex, name="minibatches")
-    if fail is not None:
-        return fail
-    other, fail = call_learner(minibatches, (100, 7, np.random.default_rng(1)), exercise=ex, name="minibatches")
-    if fail is not None:
-        return fail
-    same_seed = all(np.array_equal(a, b) for a, b in zip(out, again))
-    other_seed = all(np.array_equal(a, b) for a, b in zip(out, other))
-    if not same_seed or other_seed:
-        return Feedback(False, "the shuffle does not follow the rng argument: use rng.permutation(n) "
-                               "with the generator you were given (not np.random or a new generator)",
-                        ex)
-    return Feedback(True, "correct: a fresh shuffle, cut into batches, every index exactly once", ex)
+    X, y = np.asarray(X, np.float64), np.asarray(y, np.float64).reshape(-1)
+    w, b = np.zeros(X.shape[1]), 0.0
+    size = len(y) if batch_size is None else batch_size
+    for _ in range(epochs):
+        for start in range(0, len(y), size):
+            xb, yb = X[start:start + size], y[start:start + size]
+            z = xb @ w + b
+            if sigmoid_twice:
+                s = _sigmoid(z)
+                dz = (_sigmoid(s) - yb) * s * (1.0 - s)
+            else:
+                dz = _sigmoid(z) - yb
+            w = w - learning_rate * xb.T @ dz / len(yb)
+            b = b - learning_rate * float(np.mean(dz))
+    return np.append(w, b)
+
+
+def _ex5_data(seed: int, n: int, d: int):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)).astype(np.float32)
+    true_w = rng.standard_normal(d)
+    y = (rng.uniform(size=n) < _sigmoid(X.astype(np.float64) @ true_w + 0.5)).astype(np.float32)
+    return X, y
+
+
+def _ex5_inputs():
+    return [(*_ex5_data(31, 60, 3), 0.5, 15), (*_ex5_data(32, 100, 2), 1.0, 10)]
+
+
+def _ex5_hidden():
+    return [(*_ex5_data(33, 45, 4), 0.3, 12)]
+
+
+def _weights_and_bias(result, *args):
+    """``(w, b)`` as one array ``[*w, b]``, or the result unchanged for the diagnosis."""
+    try:
+        w, b = result
+        w = np.asarray(w.numpy() if hasattr(w, "numpy") else w, np.float64).reshape(-1)
+        b = np.asarray(b.numpy() if hasattr(b, "numpy") else b, np.float64).reshape(-1)
+    except Exception:  # noqa: BLE001 - left as it is for the diagnosis
+        return result
+    return np.append(w, b) if b.size == 1 else result
+
+
+def _compare_fit(got, expected) -> str | None:
+    from ._core import diagnose
+
+    problem = diagnose(got, expected, name="(w, b)", rtol=1e-4, atol=1e-5)
+    if problem is None or "shape" in problem or "None" in problem or "numbers" in problem:
+        return problem
+    return ("(w, b) is not what full-batch gradient descent from zeros gives: check the three "
+            "things that fit and Dense decide for you, the starting kernel (kernel_initializer "
+            "zeros), the batch size (all of X in one batch) and the shuffling (shuffle=False); "
+            "and give the loss the logits: " + problem)
+
+
+exercise_5 = Exercise(
+    "descent", 5, stars=2, answer="function", name="keras_logistic",
+    reference=logistic_descent, inputs=_ex5_inputs, hidden_inputs=_ex5_hidden,
+    observe=_weights_and_bias, compare=_compare_fit, rtol=1e-4, atol=1e-5,
+    none_hint="your function returned None: return the pair (w, b)",
+    mistakes=[
+        (lambda X, y, lr, epochs: logistic_descent(X, y, lr, epochs, batch_size=32),
+         "Keras took mini-batches of 32, its default: pass batch_size=len(X) for one "
+         "full-batch step per epoch"),
+        (lambda X, y, lr, epochs: np.zeros(np.shape(X)[1] + 1),
+         "w and b never left zero: without from_logits=True the loss reads the outputs as "
+         "probabilities and clips them to between 0 and 1, and a linear layer that starts at 0 "
+         "gets no gradient through the clip; the layer gives logits, so say from_logits=True"),
+    ],
+    success="correct: with zeros, one full batch and no shuffling, fit is the hand-written loop",
+)

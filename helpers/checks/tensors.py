@@ -1,15 +1,25 @@
-"""Exercise checks for chapter "Tensors".
+"""Exercise checks for chapter "Tensors", declared.
 
-Introduced in chapter "Tensors". Each ``exercise_N`` returns a
-:class:`~helpers.checks.Feedback` (✅ or ❌ with a sentence saying what is wrong) and never
-raises on a wrong answer. Points are rows and maps are ``x @ W + b``, as in the chapter.
+Introduced in chapter "Tensors". Each ``exercise_N`` is a :class:`~helpers.checks.Exercise`:
+call it on the learner's answer to get a ✅ or ❌ :class:`~helpers.checks.Feedback` that
+says what is wrong; it never raises. Points are rows and maps are ``x @ W + b``, as in
+the chapter.
+
+1. the shapes of reductions, argmax, one-hot, gather and concat, predicted (a value);
+2. one-hot labels built by broadcasting a comparison (a function);
+3. a rotation and a shift as ``points @ W + b`` (a value);
+4. every image standardised on its own: reductions with ``axis`` and ``keepdims`` (a
+   function);
+5. a nearest-class-mean classifier with three planted bugs to fix (judged: which bugs
+   remain is read off the predictions).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._core import Feedback, _to_array, check_callable, check_close, diagnose
+from ._core import _to_array, diagnose
+from ._declare import Exercise
 
 __all__ = [
     "exercise_1",
@@ -17,36 +27,10 @@ __all__ = [
     "exercise_3",
     "exercise_4",
     "exercise_5",
-    "exercise_6",
     "EX1_EXPRESSIONS",
 ]
 
-
-def _short_error(exc: Exception) -> str:
-    """TensorFlow's message without its internal node name and op suffix."""
-    text = str(exc).split("}}")[-1]
-    text = text.split("[Op:")[0].strip()
-    return f"{type(exc).__name__}: {text}"
-
-
-# ----------------------------------------------------------------------------- exercise 1
-#: Exercise 1: the expressions whose shapes the learner predicts, by letter.
-EX1_EXPRESSIONS = {
-    "a": "tf.reshape(images, (32, -1))",
-    "b": "tf.matmul(tf.reshape(images, (32, -1)), W)",
-    "c": "tf.transpose(tf.zeros((2, 3, 5)), perm=[2, 0, 1])",
-    "d": "tf.matmul(tf.zeros((7, 3, 4)), tf.zeros((4, 2)))",
-    "e": "images[:, 7:21, ::2]",
-}
-_EX1_ANSWER = {"a": (32, 784), "b": (32, 10), "c": (5, 2, 3), "d": (7, 3, 2), "e": (32, 14, 14)}
-_EX1_HINTS = {
-    "a": "a reshape keeps every element, so the sizes must multiply to 32·28·28; -1 is whatever size "
-         "makes that come out",
-    "b": "matmul of (n, k) and (k, m) gives (n, m): the shared k disappears",
-    "c": "perm lists, for each new axis, which old axis it takes (new axis 0 is old axis 2)",
-    "d": "the leading 7 is a batch axis that matmul keeps; the last two axes multiply as matrices",
-    "e": "7:21 keeps the rows 7 to 20 (stop − start of them) and ::2 keeps every second column",
-}
+CHAPTER = "tensors"
 
 
 def _as_shape(value):
@@ -67,241 +51,328 @@ def _as_shape(value):
     return tuple(int(i) for i in items)
 
 
-def exercise_1(shapes) -> Feedback:
-    """Exercise 1: predicted shapes of :data:`EX1_EXPRESSIONS`, a dict letter → tuple.
+# ------------------------------------------------------------------ exercise 1
+#: Exercise 1: the expressions whose shapes the learner predicts, by letter. ``images``
+#: has shape (32, 28, 28), ``W`` shape (784, 10) and ``labels`` shape (32,).
+EX1_EXPRESSIONS = {
+    "a": "tf.reduce_mean(images, axis=0)",
+    "b": "tf.reduce_sum(images, axis=[1, 2], keepdims=True)",
+    "c": "tf.argmax(tf.reshape(images, (32, -1)) @ W, axis=1)",
+    "d": "tf.one_hot(labels, 10)",
+    "e": "tf.gather(images, [0, 5, 5])",
+    "f": "tf.concat([images, tf.expand_dims(images[0], 0)], axis=0)",
+}
+_EX1_ANSWER = {"a": (28, 28), "b": (32, 1, 1), "c": (32,), "d": (32, 10), "e": (3, 28, 28),
+               "f": (33, 28, 28)}
+#: Known wrong shapes per letter, and what to say about each.
+_EX1_WRONG = {
+    "a": {(32,): "axis=0 is the batch axis: averaging over it removes that axis and leaves "
+                 "one mean image",
+          (32, 28): "only the named axis disappears: axis=0 is the batch axis"},
+    "b": {(32,): "keepdims=True keeps each reduced axis, with size 1",
+          (1, 28, 28): "axis=[1, 2] sums over the rows and columns of each image, not over the batch"},
+    "c": {(32, 10): "argmax removes the axis it searches: one index per image",
+          (10,): "axis=1 searches along the 10 scores of each image, so there is one answer per image"},
+    "d": {(10, 32): "one_hot adds a new last axis of size depth, after the existing ones",
+          (32,): "one_hot adds a new last axis of size depth: one row of 10 numbers per label"},
+    "e": {(2, 28, 28): "gather keeps repeated indices: three indices, three images",
+          (32, 28, 28): "gather picks only the listed rows"},
+    "f": {(2, 32, 28, 28): "concat joins along an existing axis; tf.stack would add a new one",
+          (32, 29, 28): "axis=0 joins along the batch axis: one more image, not one more row"},
+}
+_EX1_GENERIC = {
+    "a": "reducing over an axis removes it",
+    "b": "keepdims=True keeps each reduced axis, with size 1",
+    "c": "argmax removes the axis it searches",
+    "d": "one_hot adds a new last axis of size depth",
+    "e": "gather along axis 0 makes one row per index",
+    "f": "concat adds up the sizes along its axis; the other axes must agree",
+}
 
-    ``images`` has shape ``(32, 28, 28)`` and ``W`` shape ``(784, 10)``.
-    """
-    ex = "Exercise 1"
-    if shapes is None or shapes is Ellipsis:
-        return Feedback(False, "shapes is missing: fill in the dictionary in the cell above", ex)
-    if not isinstance(shapes, dict):
-        return Feedback(False, f"shapes must be a dict like {{'a': (2, 3), ...}}, got a {type(shapes).__name__}", ex)
-    missing = [k for k in _EX1_ANSWER if k not in shapes]
+
+def _ex1_compare(got, expected):
+    if not isinstance(got, dict):
+        return f"shapes must be a dict like {{'a': (2, 3), ...}}, got a {type(got).__name__}"
+    missing = [k for k in expected if k not in got]
     if missing:
-        return Feedback(False, f"no answer for {', '.join(missing)}", ex)
-    unanswered, malformed, wrong = [], [], []
-    for key, want in _EX1_ANSWER.items():
-        got = shapes[key]
-        if got is Ellipsis or got is None:
-            unanswered.append(key)
-            continue
-        shape = _as_shape(got)
+        return f"no answer yet for {', '.join(missing)}: add the key(s) to the dict"
+    placeholders = [k for k in expected if got[k] is Ellipsis or got[k] is None]
+    if placeholders:
+        return f"{', '.join(placeholders)}: still the placeholder ...; write a tuple such as (2, 3)"
+    wrong = []
+    for key, want in expected.items():
+        shape = _as_shape(got[key])
         if shape is None:
-            malformed.append(key)
+            wrong.append(f"{key}: write the shape as a tuple of whole numbers, such as (2, 3)")
         elif shape != want:
-            wrong.append(key)
-    if unanswered:
-        return Feedback(False, f"{', '.join(unanswered)} {'is' if len(unanswered) == 1 else 'are'} still "
-                        "the placeholder `...`: write a tuple such as (2, 3)", ex)
-    if malformed:
-        return Feedback(False, f"{', '.join(malformed)}: write each shape as a tuple of whole numbers, "
-                        "such as (2, 3)", ex)
+            hint = _EX1_WRONG[key].get(shape, _EX1_GENERIC[key])
+            wrong.append(f"{key}: {hint}")
     if wrong:
-        return Feedback(False, f"{len(wrong)} of 5 not right yet: "
-                        + "; ".join(f"{k}: {_EX1_HINTS[k]}" for k in wrong), ex)
-    return Feedback(True, "correct: all five shapes", ex)
+        return f"{len(wrong)} of {len(expected)} not right yet. " + "; ".join(wrong)
+    return None
 
 
-# ----------------------------------------------------------------------------- exercise 2
-_EX2_COLUMN = np.array([[0.0], [10.0], [20.0]], dtype=np.float32)
-_EX2_ROW = np.array([1.0, 2.0, 3.0, 4.0], dtype=np.float32)
+exercise_1 = Exercise(
+    CHAPTER, 1, stars=1, answer="value", name="shapes",
+    reference=dict(_EX1_ANSWER),
+    compare=_ex1_compare,  # names each wrong letter, with the hint for its known mistakes
+    success="correct: you can read a shape through reductions, indexing and joins",
+)
 
 
-def exercise_2(result, bug_shape) -> Feedback:
-    """Exercise 2: ``column + row`` written out by hand, and the shape of ``(5,) - (5, 1)``."""
-    ex = "Exercise 2"
-    expected = _EX2_COLUMN + _EX2_ROW
-    arr, problem = _to_array(result)
-    if problem:
-        return Feedback(False, f"result {problem}", ex)
-    if arr.shape == expected.T.shape:
-        return Feedback(False, f"result has shape {arr.shape}: rows and columns are swapped; the "
-                        "column (3, 1) sets the number of rows", ex)
-    if arr.ndim < 2 and arr.size in (3, 4, 7):
-        return Feedback(False, f"result has shape {arr.shape}: broadcasting stretches both operands, "
-                        "so the answer is a full table with one row per entry of column", ex)
-    msg = diagnose(arr, expected, name="result")
-    if msg:
-        return Feedback(False, msg, ex)
-    shape = _as_shape(bug_shape)
-    if bug_shape is Ellipsis or bug_shape is None:
-        return Feedback(False, "result is right; bug_shape is still the placeholder: write a tuple", ex)
-    if shape is None:
-        return Feedback(False, "result is right; write bug_shape as a tuple of whole numbers, such as (2, 3)", ex)
-    if shape in ((5,), (5, 1), (1, 5)):
-        return Feedback(False, f"result is right, but bug_shape is not {shape}: align the shapes from the "
-                        "right; (5,) counts as (1, 5), and each axis of size 1 is stretched to match the "
-                        "other operand", ex)
-    if shape != (5, 5):
-        return Feedback(False, f"result is right, but bug_shape {shape} is not: align (5,) and (5, 1) "
-                        "from the right and stretch the axes of size 1", ex)
-    return Feedback(True, "correct: and (5,) − (5, 1) silently makes a 5 × 5 table, a classic bug "
-                    "in loss functions", ex)
+# ------------------------------------------------------------------ exercise 2
+def _one_hot(labels, depth):
+    labels = np.asarray(labels).astype(np.int64)
+    return (labels[:, None] == np.arange(depth)[None, :]).astype(np.float32)
 
 
-# ----------------------------------------------------------------------------- exercise 3
-def exercise_3(predict) -> Feedback:
-    """Exercise 3: ``predict(x_np, W)`` multiplies float64 NumPy data by float32 weights, in float32."""
+def _ex2_inputs():
     import tensorflow as tf
 
-    ex = "Exercise 3"
-    bad = check_callable(predict, exercise=ex, name="predict")
-    if bad is not None:
-        return bad
-    rng = np.random.default_rng(3)
-    x_np = rng.normal(size=(4, 3))  # float64 on purpose: this is the situation under test
-    W = tf.Variable(rng.normal(size=(3, 2)).astype(np.float32))
-    expected = x_np.astype(np.float32) @ W.numpy()
-    try:
-        out = predict(x_np, W)
-    except Exception as exc:  # noqa: BLE001 - report any failure in words
-        return Feedback(False, f"predict still fails with {_short_error(exc)}. Convert the NumPy data to "
-                        "float32 before it meets the weights", ex)
-    if out is None:
-        return Feedback(False, "predict returned None: did you `return` the product?", ex)
-    arr, problem = _to_array(out)
-    if problem:
-        return Feedback(False, f"predict(x_np, W) {problem}", ex)
-    if arr.dtype == np.float64:
-        return Feedback(False, "the result is float64: cast the data down to float32 rather than the "
-                        "weights up to float64; the model stays in float32", ex)
-    if W.dtype != tf.float32:  # pragma: no cover - a Variable's dtype cannot change
-        return Feedback(False, "the weights changed dtype", ex)
-    fb = check_close(out, expected, exercise=ex, name="predict(x_np, W)", dtype=np.float32, rtol=1e-5, atol=1e-5,
-                     success="correct: float64 data cast to float32 at the boundary, weights untouched")
-    return fb
+    return [(tf.constant([3, 0, 2, 2, 1], dtype=tf.int32), 4),
+            (tf.constant([9, 1, 0], dtype=tf.int32), 10)]
 
 
-# ----------------------------------------------------------------------------- exercise 4
-def exercise_4(sgd_update) -> Feedback:
-    """Exercise 4: ``sgd_update(v, grad, learning_rate)`` changes the Variable ``v`` in place."""
+def _ex2_hidden():
     import tensorflow as tf
 
-    ex = "Exercise 4"
-    bad = check_callable(sgd_update, exercise=ex, name="sgd_update")
-    if bad is not None:
-        return bad
-    start = np.array([1.0, 2.0, 3.0], dtype=np.float32)
-    grad = tf.constant([0.5, -1.0, 2.0])
-    lr = 0.1
-    expected = start - lr * grad.numpy()
-    v = tf.Variable(start)
-    try:
-        returned = sgd_update(v, grad, lr)
-    except Exception as exc:  # noqa: BLE001 - report any failure in words
-        hint = ""
-        if "item assignment" in str(exc):
-            hint = " (Variables cannot be changed element by element with v[i] = ...; use v.assign_sub)"
-        return Feedback(False, f"sgd_update raised {_short_error(exc)}{hint}", ex)
-    now = v.numpy()
-    if np.allclose(now, start):
-        if returned is not None and returned is not Ellipsis and not diagnose(returned, expected):
-            return Feedback(False, "the returned numbers are right, but v itself did not change: "
-                            "`v = v - ...` makes a new tensor; update the Variable with v.assign_sub(...)", ex)
-        return Feedback(False, "v did not change: update it in place with v.assign_sub(...)", ex)
-    if np.allclose(now, start + lr * grad.numpy()):
-        return Feedback(False, "v moved uphill: subtract learning_rate × grad (assign_sub), do not add it", ex)
-    if np.allclose(now, start - grad.numpy()):
-        return Feedback(False, "the learning rate is missing: subtract learning_rate × grad", ex)
-    if np.allclose(now, -lr * grad.numpy()) or np.allclose(now, lr * grad.numpy()):
-        return Feedback(False, "v was overwritten with −learning_rate × grad: use assign_sub, not assign", ex)
-    return check_close(now, expected, exercise=ex, name="v after the update",
-                       success="correct: the Variable was updated in place")
+    return [(tf.constant([0], dtype=tf.int32), 3), (tf.constant([5, 5, 6, 7, 0, 1], tf.int32), 8)]
 
 
-# ----------------------------------------------------------------------------- exercise 5
-_EX5_W = np.array([[0.0, 1.0], [-1.0, 0.0]], dtype=np.float32)
-_EX5_B = np.array([2.0, 1.0], dtype=np.float32)
+EX2_TRANSPOSED = ("the result is transposed, shape (depth, n): put the labels on axis 0 and the "
+                  "classes on axis 1, labels[:, tf.newaxis] == tf.range(depth)")
+
+exercise_2 = Exercise(
+    CHAPTER, 2, stars=1, answer="function", name="my_one_hot",
+    reference=_one_hot,
+    inputs=_ex2_inputs,
+    hidden_inputs=_ex2_hidden,
+    dtype=np.float32,
+    mistakes=[
+        (lambda labels, depth: _one_hot(labels, depth).T, EX2_TRANSPOSED),
+    ],
+    success="correct: a comparison broadcast to (n, depth) is one-hot encoding",
+)
 
 
-def exercise_5(W, b) -> Feedback:
-    """Exercise 5: ``W`` and ``b`` such that ``points @ W + b`` rotates by 90° anticlockwise, then shifts by (2, 1)."""
-    ex = "Exercise 5"
-    W_arr, problem = _to_array(W)
+# ------------------------------------------------------------------ exercise 3
+_EX3_W = np.array([[0.0, 1.0], [-1.0, 0.0]], dtype=np.float32)
+_EX3_B = np.array([2.0, 1.0], dtype=np.float32)
+
+EX3_CLOCKWISE = ("this W rotates clockwise when points are rows (x @ W): it is the matrix for "
+                 "column vectors (W @ x); with rows you need its transpose")
+EX3_IDENTITY = "W is the identity: it does not rotate at all"
+EX3_SHIFT_FIRST = ("W is right, but b shifts before rotating: the shift comes after the rotation, "
+                   "so b is simply the shift")
+EX3_SWAPPED = "W is right, but b has its two coordinates swapped"
+
+
+def _ex3_compare(got, expected):
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return "hand in the pair (W_map, b_map)"
+    W, problem = _to_array(got[0])
     if problem:
-        return Feedback(False, f"W {problem}", ex)
-    b_arr, problem = _to_array(b)
+        return f"W_map {problem}"
+    b, problem = _to_array(got[1])
     if problem:
-        return Feedback(False, f"b {problem}", ex)
-    if W_arr.shape != (2, 2):
-        return Feedback(False, f"W has shape {W_arr.shape}, expected (2, 2): it maps 2-D points to 2-D points", ex)
-    if b_arr.shape != (2,):
-        return Feedback(False, f"b has shape {b_arr.shape}, expected (2,): one shift per coordinate", ex)
-    W_arr, b_arr = W_arr.astype(np.float64), b_arr.astype(np.float64)
-    w_ok = np.allclose(W_arr, _EX5_W, atol=1e-6)
-    b_ok = np.allclose(b_arr, _EX5_B, atol=1e-6)
-    if w_ok and b_ok:
-        return Feedback(True, "correct: (1, 0) goes to (0, 1) and then to (2, 2)", ex)
-    if not w_ok:
-        if np.allclose(W_arr, _EX5_W.T, atol=1e-6):
-            return Feedback(False, "this W rotates clockwise when points are rows (x @ W). It is the "
-                            "matrix for column vectors (W @ x); with rows you need its transpose", ex)
-        if np.allclose(W_arr, np.eye(2), atol=1e-6):
-            return Feedback(False, "W is the identity: it does not rotate at all", ex)
-        where = (np.array([1.0, 0.0]) @ W_arr, np.array([0.0, 1.0]) @ W_arr)
-        return Feedback(False, f"W is not the rotation yet: it sends (1, 0) to ({where[0][0]:g}, {where[0][1]:g}) "
-                        f"and (0, 1) to ({where[1][0]:g}, {where[1][1]:g}); a quarter turn anticlockwise "
-                        "sends (1, 0) to (0, 1). (With points as rows, row i of W is where axis i lands.)", ex)
-    if np.allclose(b_arr, _EX5_B @ _EX5_W, atol=1e-6):
-        return Feedback(False, "W is right, but b shifts before rotating: the shift comes after the rotation, "
-                        "so b is simply the shift", ex)
-    if np.allclose(b_arr, _EX5_B[::-1], atol=1e-6):
-        return Feedback(False, "W is right, but b has its two coordinates swapped", ex)
-    return Feedback(False, f"W is right, but b = {b_arr.tolist()} is not the shift (2 to the right, 1 up)", ex)
+        return f"b_map {problem}"
+    if W.shape != (2, 2):
+        return f"W_map has shape {W.shape}, expected (2, 2): it maps 2-D points to 2-D points"
+    if b.shape != (2,):
+        return f"b_map has shape {b.shape}, expected (2,): one shift per coordinate"
+    W, b = W.astype(np.float64), b.astype(np.float64)
+    if not np.allclose(W, _EX3_W, atol=1e-6):
+        x_image, y_image = np.array([1.0, 0.0]) @ W, np.array([0.0, 1.0]) @ W
+        return (f"W_map is not the rotation yet: it sends (1, 0) to ({x_image[0]:g}, {x_image[1]:g}) "
+                f"and (0, 1) to ({y_image[0]:g}, {y_image[1]:g}); a quarter turn anticlockwise sends "
+                "(1, 0) to (0, 1). With points as rows, row i of W is where axis i lands")
+    if not np.allclose(b, _EX3_B, atol=1e-6):
+        return f"W_map is right, but b_map = {b.tolist()} is not the shift (2 to the right, 1 up)"
+    return None
 
 
-# ----------------------------------------------------------------------------- exercise 6
-def exercise_6(collapse) -> Feedback:
-    """Exercise 6: ``collapse(W1, b1, W2, b2)`` returns ``(W, b)``, one affine map equal to the two layers."""
+exercise_3 = Exercise(
+    CHAPTER, 3, stars=2, answer="value", name="the pair (W_map, b_map)",
+    reference=(_EX3_W, _EX3_B),
+    compare=_ex3_compare,
+    mistakes=[
+        ((_EX3_W.T, _EX3_B), EX3_CLOCKWISE),
+        ((np.eye(2, dtype=np.float32), _EX3_B), EX3_IDENTITY),
+        ((_EX3_W, _EX3_B @ _EX3_W), EX3_SHIFT_FIRST),
+        ((_EX3_W, _EX3_B[::-1].copy()), EX3_SWAPPED),
+    ],
+    success="correct: (1, 0) turns to (0, 1), then shifts to (2, 2)",
+)
+
+
+# ------------------------------------------------------------------ exercise 4
+def _standardise(images, *, axis=1, scale=True, centre=True):
+    x = np.asarray(images, np.float64).reshape(len(images), -1)
+    if axis is None:
+        mean, std = x.mean(), x.std()
+    else:
+        mean, std = x.mean(axis=axis, keepdims=True), x.std(axis=axis, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a known mistake divides by 0
+        if centre:
+            x = x - mean
+        if scale:
+            x = x / std
+    return x.astype(np.float32)
+
+
+def _ex4_compare(got, expected):
+    arr, problem = _to_array(got)
+    if problem is None and arr.shape == np.shape(expected) and np.isnan(arr.astype(float)).any():
+        return EX4_PER_PIXEL
+    return diagnose(got, expected, name="standardise(images)", dtype=np.float32, rtol=1e-4,
+                    atol=1e-4)
+
+
+def _ex4_images(seed: int, n: int):
+    """Digit-like uint8 images: mostly 0, a blob of ink of random size and brightness."""
+    rng = np.random.default_rng(seed)
+    images = np.zeros((n, 28, 28), np.uint8)
+    for k in range(n):
+        r0, c0 = rng.integers(4, 12, size=2)
+        h, w = rng.integers(8, 16, size=2)
+        images[k, r0:r0 + h, c0:c0 + w] = rng.integers(60, 256, size=(h, w))
+    return images
+
+
+EX4_GLOBAL = ("you standardised the whole batch at once: each image needs its own mean and "
+              "spread, so reduce over axis 1 only, with keepdims=True")
+EX4_PER_PIXEL = ("some values are NaN, a division by a standard deviation of 0: did you "
+                 "standardise each pixel across the batch (axis 0)? A border pixel is 0 in every "
+                 "image. The task asks for each image, one row of 784 pixels (axis 1)")
+EX4_ONLY_CENTRED = ("each image has mean 0 now, but not spread 1: divide by each image's "
+                    "standard deviation too")
+EX4_ONLY_SCALED = ("each image has spread 1 now, but not mean 0: subtract each image's mean "
+                   "before dividing")
+EX4_UNSCALED = ("these are the pixel values as floats, not standardised: subtract each image's "
+                "mean, then divide by its standard deviation")
+
+exercise_4 = Exercise(
+    CHAPTER, 4, stars=2, answer="function", name="standardise",
+    reference=_standardise,
+    inputs=lambda: [(_ex4_images(0, 5),), (_ex4_images(1, 3),)],
+    hidden_inputs=lambda: [(_ex4_images(2, 1),), (_ex4_images(3, 9),)],
+    compare=_ex4_compare,
+    dtype=np.float32, rtol=1e-4, atol=1e-4,
+    mistakes=[
+        (lambda x: _standardise(x, axis=None), EX4_GLOBAL),
+        (lambda x: _standardise(x, axis=0), EX4_PER_PIXEL),
+        (lambda x: _standardise(x, scale=False), EX4_ONLY_CENTRED),
+        (lambda x: _standardise(x, centre=False), EX4_ONLY_SCALED),
+        (lambda x: _standardise(x, scale=False, centre=False), EX4_UNSCALED),
+        (lambda x: _standardise(x, scale=False, centre=False) / 255, EX4_UNSCALED),
+    ],
+    success="correct: every image now has mean 0 and standard deviation 1",
+)
+
+
+# ------------------------------------------------------------------ exercise 5
+EX5_BUGS = {
+    "counts": ("the class means are divided by the number of all training images, not by each "
+               "class's own count: sum the one-hot labels over axis 0 (one count per class) and "
+               "give the counts a second axis, shape (10, 1), so that each row is divided by "
+               "its own count"),
+    "axis": ("the squared differences are summed over the class axis (axis 1), which leaves "
+             "shape (m, 784), one number per pixel: sum over the pixel axis (axis 2) to get "
+             "(m, 10), one distance per class"),
+    "argmax": "the nearest mean has the smallest distance: use tf.argmin, not tf.argmax",
+}
+EX5_SHAPE = "nearest_mean_predict must return one class per test image"
+EX5_RANGE = "some predictions are not classes 0 to 9"
+
+
+def _nearest_mean(train_images, train_labels, test_images, *, bugs=()):
+    """The nearest-class-mean classifier in NumPy, with any of the planted bugs."""
+    x = np.asarray(train_images, np.float64).reshape(len(train_images), -1)
+    t = np.asarray(test_images, np.float64).reshape(len(test_images), -1)
+    one_hot = (np.asarray(train_labels)[:, None] == np.arange(10)).astype(np.float64)
+    sums = one_hot.T @ x
+    counts = one_hot.sum() if "counts" in bugs else one_hot.sum(axis=0)[:, None]
+    means = sums / counts
+    squares = (t[:, None, :] - means[None, :, :]) ** 2
+    distances = squares.sum(axis=1 if "axis" in bugs else 2)
+    return (distances.argmax if "argmax" in bugs else distances.argmin)(axis=1)
+
+
+def _ex5_data():
+    """Ten classes of 784-pixel uint8 'images' around random prototypes, unequal class sizes."""
+    rng = np.random.default_rng(11)
+    prototypes = rng.integers(0, 256, size=(10, 784))
+    sizes = np.array([30, 8, 22, 15, 40, 5, 26, 12, 35, 18])
+    labels = np.repeat(np.arange(10), sizes)
+    images = prototypes[labels] + rng.normal(0, 90, size=(labels.size, 784))
+    images = np.clip(images, 0, 255).astype(np.uint8).reshape(-1, 28, 28)
+    order = rng.permutation(labels.size)
+    images, labels = images[order], labels[order].astype(np.uint8)
+    return images[:160], labels[:160], images[160:], labels[160:]
+
+
+_EX5_TRAIN_X, _EX5_TRAIN_Y, _EX5_TEST_X, _EX5_TEST_Y = _ex5_data()
+
+
+def _bug_sets():
+    names = list(EX5_BUGS)
+    sets = [()]
+    for size in (1, 2, 3):
+        sets += [tuple(n for i, n in enumerate(names) if mask >> i & 1)
+                 for mask in range(1, 8) if bin(mask).count("1") == size]
+    return sets
+
+
+def _ex5_judge(predict):
+    got = predict(_EX5_TRAIN_X.copy(), _EX5_TRAIN_Y.copy(), _EX5_TEST_X.copy())
+    arr, problem = _to_array(got)
+    if problem:
+        return f"nearest_mean_predict(...) {problem}"
+    n_test = len(_EX5_TEST_X)
+    if arr.shape != (n_test,):
+        return (f"{EX5_SHAPE}: shape ({n_test},), got {arr.shape}. Follow the shapes in the "
+                "comments line by line and print each one")
+    arr = arr.astype(np.int64)
+    for bugs in _bug_sets():
+        if np.array_equal(arr, _nearest_mean(_EX5_TRAIN_X, _EX5_TRAIN_Y, _EX5_TEST_X, bugs=bugs)):
+            if not bugs:
+                return None
+            fixed = len(EX5_BUGS) - len(bugs)
+            return (f"{fixed} of {len(EX5_BUGS)} bugs fixed. Still wrong: "
+                    + "; also ".join(EX5_BUGS[b] for b in bugs))
+    if arr.min() < 0 or arr.max() > 9:
+        return (f"{EX5_RANGE} (they range from {arr.min()} to {arr.max()}): the last argmin or "
+                "argmax must run over the 10 class distances of each test image")
+    right = _nearest_mean(_EX5_TRAIN_X, _EX5_TRAIN_Y, _EX5_TEST_X)
+    return (f"the predictions agree with the nearest class mean for {np.mean(arr == right):.0%} "
+            "of the test images, not all: print the shape after every line and compare it with "
+            "its comment")
+
+
+def _tf_nearest_mean(train_images, train_labels, test_images):
+    """A right answer written with TensorFlow, the way the chapter's cells are."""
     import tensorflow as tf
 
-    ex = "Exercise 6"
-    bad = check_callable(collapse, exercise=ex, name="collapse")
-    if bad is not None:
-        return bad
-    rng = np.random.default_rng(6)
-    W1 = rng.normal(size=(3, 4)).astype(np.float32)
-    b1 = rng.normal(size=(4,)).astype(np.float32)
-    W2 = rng.normal(size=(4, 2)).astype(np.float32)
-    b2 = rng.normal(size=(2,)).astype(np.float32)
-    W_exp, b_exp = W1 @ W2, b1 @ W2 + b2
-    args = [tf.constant(a) for a in (W1, b1, W2, b2)]
-    try:
-        out = collapse(*args)
-    except Exception as exc:  # noqa: BLE001 - report any failure in words
-        text = str(exc)
-        hint = ""
-        if "ndims" in text or "rank" in text.lower():
-            hint = (" (tf.matmul needs both operands to be at least rank 2: use tf.tensordot(b1, W2, axes=1), "
-                    "or turn b1 into a one-row matrix with b1[tf.newaxis, :])")
-        elif "Matrix size-incompatible" in text or "Incompatible shapes" in text:
-            hint = " (check which layer acts first, and that the shapes line up: (3, 4) then (4, 2))"
-        return Feedback(False, f"collapse raised {_short_error(exc)}{hint}", ex)
-    if out is None:
-        return Feedback(False, "collapse returned None: return the pair (W, b)", ex)
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        return Feedback(False, f"collapse must return a pair (W, b), got a {type(out).__name__}", ex)
-    W, b = out
-    W_arr, problem = _to_array(W)
-    if problem:
-        return Feedback(False, f"W {problem}", ex)
-    b_arr, problem = _to_array(b)
-    if problem:
-        return Feedback(False, f"b {problem}", ex)
-    if W_arr.shape == (2, 3) and np.allclose(W_arr, W_exp.T, rtol=1e-4, atol=1e-5):
-        return Feedback(False, "W is transposed: with points as rows, x @ W1 @ W2 needs W of shape (3, 2)", ex)
-    msg = diagnose(W_arr, W_exp, name="W", rtol=1e-4, atol=1e-5)
-    if msg:
-        return Feedback(False, msg + " (x first meets W1, then W2)", ex)
-    if b_arr.shape == (1, 2):
-        b_arr = b_arr.reshape(2)
-    if b_arr.shape == (2,):
-        if np.allclose(b_arr, b1 @ W2, rtol=1e-4, atol=1e-5):
-            return Feedback(False, "W is right; b is missing the second layer's own bias b2", ex)
-        if np.allclose(b_arr, b2, rtol=1e-4, atol=1e-5):
-            return Feedback(False, "W is right; b is missing the first bias, carried through W2 (b1 @ W2)", ex)
-    msg = diagnose(b_arr, b_exp, name="b", rtol=1e-4, atol=1e-5)
-    if msg:
-        return Feedback(False, "W is right; " + msg + " (expand (x @ W1 + b1) @ W2 + b2)", ex)
-    return Feedback(True, "correct: two affine layers are one affine layer, W = W1 @ W2 and b = b1 @ W2 + b2", ex)
+    x = tf.reshape(tf.cast(train_images, tf.float32), (len(train_images), -1))
+    t = tf.reshape(tf.cast(test_images, tf.float32), (len(test_images), -1))
+    one_hot = tf.one_hot(train_labels, 10)
+    counts = tf.reduce_sum(one_hot, axis=0, keepdims=True)
+    means = (tf.transpose(one_hot) @ x) / tf.transpose(counts)
+    diff = t[:, tf.newaxis, :] - means[tf.newaxis, :, :]
+    return tf.argmin(tf.reduce_sum(diff**2, axis=2), axis=1)
+
+
+exercise_5 = Exercise(
+    CHAPTER, 5, stars=3, answer="function", name="nearest_mean_predict",
+    judge=_ex5_judge,
+    right=_tf_nearest_mean,
+    mistakes=[
+        (lambda x, y, t: _nearest_mean(x, y, t, bugs=("counts",)), EX5_BUGS["counts"]),
+        (lambda x, y, t: _nearest_mean(x, y, t, bugs=("axis",)), EX5_BUGS["axis"]),
+        (lambda x, y, t: _nearest_mean(x, y, t, bugs=("argmax",)), EX5_BUGS["argmax"]),
+        (lambda x, y, t: _nearest_mean(x, y, t, bugs=tuple(EX5_BUGS)), "0 of 3 bugs fixed"),
+        (lambda x, y, t: _nearest_mean(x, y, t)[:10], EX5_SHAPE),
+    ],
+    success=("correct: all three bugs are fixed, and every test image gets the class of its "
+             "nearest mean"),
+)
