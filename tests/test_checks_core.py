@@ -30,8 +30,8 @@ def test_feedback_str_and_repr():
 def test_feedback_html_is_coloured_and_escaped():
     good = Feedback(True, "correct")._repr_html_()
     bad = Feedback(False, "got <b>x</b> & y", "Ex 1")._repr_html_()
-    assert "#009E73" in good and "✅ correct" in good
-    assert "#D55E00" in bad and "❌" in bad
+    assert "#00704F" in good and "✅ correct" in good
+    assert "#A63D00" in bad and "❌" in bad
     assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in bad and "<b>" not in bad
     assert good.startswith("<p") and good.endswith("</p>")
 
@@ -88,7 +88,7 @@ def test_none_and_a_custom_none_hint():
 
 def test_ellipsis_is_the_placeholder():
     msg = diagnose(..., [1.0, 2.0], name="dx")
-    assert msg.startswith("dx is still the placeholder `...`")
+    assert msg.startswith("dx is still the placeholder ... (three dots)")
     fb = check_close(..., 1.0, exercise="Exercise 3")
     assert not fb and str(fb).startswith("❌ Exercise 3: your answer is still the placeholder")
 

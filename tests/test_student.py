@@ -193,7 +193,8 @@ def defined_and_used(code: str) -> tuple[set[str], set[str]]:
     """Names a cell defines (assigns, defines, imports) and names it reads from outside itself."""
     import ast
 
-    lines = [ln for ln in code.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    lines = [ln[: len(ln) - len(ln.lstrip())] + "pass" if ln.lstrip().startswith(("%", "!")) else ln
+             for ln in code.splitlines()]
     tree = ast.parse("\n".join(lines))
     defined, used = set(), set()
     for node in ast.walk(tree):
@@ -207,6 +208,8 @@ def defined_and_used(code: str) -> tuple[set[str], set[str]]:
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 defined.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.arg):
+            defined.add(node.arg)  # lambda and function parameters are local
         elif isinstance(node, ast.ExceptHandler) and node.name:
             defined.add(node.name)
         elif isinstance(node, ast.comprehension):
