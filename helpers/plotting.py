@@ -269,7 +269,7 @@ def training_loop_diagram(highlight: Sequence[str] = (), title: str | None = Non
     unknown = [h for h in highlight if h not in _LOOP_PARTS]
     if unknown:
         raise ValueError(f"unknown part(s) {unknown}; expected some of {_LOOP_PARTS}")
-    fig, ax = plt.subplots(figsize=(7.0, 4.6))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 4.3))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.axis("off")
@@ -344,7 +344,7 @@ def chapter_map():
 
     Introduced on the course's front page and in the instructor guide. Returns the figure.
     """
-    fig, ax = plt.subplots(figsize=(8.0, 4.4))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 4.2))
     ax.set_xlim(0, 1)
     ax.set_ylim(0.05, 1.0)
     ax.axis("off")
@@ -664,7 +664,9 @@ def plot_computation_graph(graph, *, show_grad: bool = True, title: str | None =
     min_width = max(0.085 * len(title), 0.07 * len(key)) + 0.4  # room for the titles
     if right - left < min_width:
         left, right = left - (min_width - (right - left)) / 2, right + (min_width - (right - left)) / 2
-    fig, ax = plt.subplots(figsize=(right - left, hi - lo + 0.65))
+    width, height = right - left, hi - lo + 0.65
+    shrink = min(1.0, COLUMN_WIDTH / width)  # never wider than the book's column
+    fig, ax = plt.subplots(figsize=(width * shrink, height * shrink))
     ax.set_xlim(left, right)
     ax.set_ylim(lo, hi)
     ax.set_aspect("equal")
