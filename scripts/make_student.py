@@ -28,6 +28,8 @@ import pathlib
 import re
 import sys
 
+import nbformat
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "_build" / "student"
 NOTE_ID = "student-version-note"
@@ -101,9 +103,11 @@ def write_student(paths, out_dir: pathlib.Path) -> list[pathlib.Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for path in map(pathlib.Path, paths):
-        nb = json.loads(path.read_text())
+        nb = nbformat.read(path, as_version=4)
         target = out_dir / path.name
-        target.write_text(json.dumps(strip(nb), indent=1, ensure_ascii=False) + "\n")
+        student = nbformat.from_dict(strip(nb))
+        nbformat.validate(student)  # a malformed student notebook fails here, not in Colab
+        nbformat.write(student, target)
         written.append(target)
     return written
 
@@ -129,7 +133,8 @@ def main(argv: list[str]) -> int:
             if is_student_notebook(old) and old.name not in {p.name for p in paths}:
                 old.unlink()
     written = write_student(paths, args.out)
-    removed = sum(sum("solution" in tags(c) for c in json.loads(p.read_text())["cells"]) for p in paths)
+    removed = sum(sum("solution" in tags(c) for c in nbformat.read(p, as_version=4).cells)
+                  for p in paths)
     shown = args.out.resolve()
     try:
         shown = shown.relative_to(pathlib.Path.cwd())

@@ -17,10 +17,12 @@ setup cell of every chapter notebook.
 
 from __future__ import annotations
 
-import json
 import pathlib
 import re
 import sys
+
+import nbformat
+import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SETUP_TAGS = ["remove-cell", "colab-setup"]
@@ -28,11 +30,11 @@ SETUP_TAGS = ["remove-cell", "colab-setup"]
 
 def repository_url() -> str:
     """The repository URL from ``_config.yml``."""
-    text = (ROOT / "_config.yml").read_text()
-    match = re.search(r"^repository:\s*\n\s+url:\s*(\S+)", text, flags=re.M)
-    if not match:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text()) or {}
+    url = (config.get("repository") or {}).get("url")
+    if not url:
         raise SystemExit("_config.yml has no repository.url")
-    return match.group(1)
+    return url
 
 
 def setup_source(url: str | None = None) -> str:
@@ -55,13 +57,17 @@ def notebooks() -> list[pathlib.Path]:
     return sorted(p for p in (ROOT / "chapters").glob("*.ipynb"))
 
 
-def _write(path: pathlib.Path, nb: dict) -> None:
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+def _read(path: pathlib.Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _write(path: pathlib.Path, nb) -> None:
+    nbformat.write(nb, path)
 
 
 def clear(paths) -> None:
     for path in map(pathlib.Path, paths):
-        nb = json.loads(path.read_text())
+        nb = _read(path)
         for cell in nb["cells"]:
             if cell["cell_type"] == "code":
                 cell["outputs"] = []
@@ -75,16 +81,10 @@ KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3
 
 def finalize(paths) -> None:
     for path in map(pathlib.Path, paths):
-        nb = json.loads(path.read_text())
+        nb = _read(path)
         cells = [c for c in nb["cells"] if "colab-setup" not in c.get("metadata", {}).get("tags", [])]
-        setup = {
-            "cell_type": "code",
-            "execution_count": None,
-            "id": "colab-setup",
-            "metadata": {"tags": list(SETUP_TAGS)},
-            "outputs": [],
-            "source": setup_source(),
-        }
+        setup = nbformat.v4.new_code_cell(setup_source(), id="colab-setup",
+                                          metadata={"tags": list(SETUP_TAGS)})
         nb["cells"] = [setup] + cells
         nb["metadata"]["kernelspec"] = dict(KERNELSPEC)
         nb["metadata"].setdefault("language_info", {"name": "python"})
@@ -103,7 +103,7 @@ def set_repo(url: str) -> None:
     init = ROOT / "helpers" / "__init__.py"
     init.write_text(init.read_text().replace(f'"{old}"', f'"{url}"'))
     for path in notebooks():
-        nb = json.loads(path.read_text())
+        nb = _read(path)
         for cell in nb["cells"]:
             if "colab-setup" in cell.get("metadata", {}).get("tags", []):
                 cell["source"] = setup_source(url)
@@ -115,7 +115,7 @@ def check_setup() -> int:
     expected = setup_source()
     bad = []
     for path in notebooks():
-        cells = json.loads(path.read_text())["cells"]
+        cells = _read(path).cells
         first = cells[0] if cells else {}
         source = "".join(first.get("source", ""))
         if source != expected or first.get("metadata", {}).get("tags") != SETUP_TAGS:

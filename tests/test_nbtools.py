@@ -46,7 +46,7 @@ def test_set_repo_rewrites_every_copy(tmp_path):
     assert f"url: {new}" in (tmp_path / "_config.yml").read_text()
     assert f'"{new}"' in (tmp_path / "helpers" / "__init__.py").read_text()
     cell = json.loads((tmp_path / "chapters" / "a.ipynb").read_text())["cells"][0]
-    assert f"git+{new}" in cell["source"]
+    assert f"git+{new}" in "".join(cell["source"])  # nbformat writes the source as lines
     check = subprocess.run([sys.executable, "scripts/nbtools.py", "check-setup"], cwd=tmp_path,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout

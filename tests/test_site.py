@@ -127,7 +127,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        # Playwright hides scroll bars in headless mode; the layout test needs to see them.
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS,
+                                    ignore_default_args=["--hide-scrollbars"])
         try:
             yield browser
         finally:
@@ -265,7 +267,7 @@ HIDDEN_SOLUTIONS = """
 
 NUMBERING = """
 () => ({
-  title: (document.querySelector("main h1") || {textContent: ""}).textContent.trim(),
+  title: (document.querySelector("main article h1") || {textContent: ""}).textContent.trim(),
   sidebar: [...document.querySelectorAll(".bd-sidebar-primary nav a.reference")]
              .map(a => a.textContent.trim()),
   searchBoxes: document.querySelectorAll(
@@ -323,7 +325,11 @@ def inspect_page(browser, site_url: str, entry: str) -> dict:
     page.on("console", lambda msg: note(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
     page.on("pageerror", lambda exc: note(f"uncaught exception: {exc}"))
 
+    axe_running = {"now": False}
+
     def on_response(response):
+        if axe_running["now"] and response.request.resource_type in ("xhr", "fetch"):
+            return  # axe-core's own fetches of @import-ed CSS (it resolves them wrongly)
         if response.status >= 400 and not response.url.endswith("/favicon.ico"):
             failed.append(f"HTTP {response.status}: {response.url}")
 
@@ -349,7 +355,9 @@ def inspect_page(browser, site_url: str, entry: str) -> dict:
         report["colab"] = page.eval_on_selector_all(
             "a[href*='colab.research.google.com']", "els => els.map(a => a.getAttribute('href'))")
         report["numbering"] = page.evaluate(NUMBERING)
+        axe_running["now"] = True
         report["axe"] = run_axe(page)
+        axe_running["now"] = False
         report["hidden"] = page.evaluate(HIDDEN_SOLUTIONS)
         report["toggles"] = check_solution_toggles(page)
         page.wait_for_timeout(200)  # let late errors from the clicks arrive
