@@ -23,13 +23,14 @@ export PYTHONHASHSEED := 0
 export COURSE_STRICT_CLAIMS := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup book test slow claims unit lint student bench compat repo clean clean-notebooks lock browser-deps
+.PHONY: help setup book test slow claims unit lint student assignments bench compat repo clean clean-notebooks lock browser-deps
 
 help:
 	@echo "make book     build the book into _build/html (sets up .venv first)"
 	@echo "make test     every check: lint, unit tests, notebooks, book build (-W), site tests"
 	@echo "make slow     the slower checks CI runs after make test: the chapters re-run on other seeds and splits"
 	@echo "make student  student notebooks (solutions removed) into _build/student"
+	@echo "make assignments  Otter-Grader assignments (student notebook + autograder zip) into _build/assignments"
 	@echo "make bench    benchmarks/mnist_loop.py: fit vs hand-written loop"
 	@echo "make compat TF=2.19   run every notebook against another TensorFlow"
 	@echo "make repo URL=https://github.com/you/fork   the one repository setting"
@@ -71,6 +72,10 @@ _build/html/index.html: $(STAMP) $(MATHJAX) $(BOOK_SOURCES)
 book: _build/html/index.html
 	@echo "The book is in $(CURDIR)/_build/html/index.html"
 
+# Otter-Grader assignments from the chapters' exercises and their declared checks.
+assignments: setup
+	$(PY) scripts/make_assignments.py
+
 # ---------------------------------------------------------------- checks
 test: setup browser-deps
 	$(PY) scripts/run_checks.py
@@ -79,6 +84,7 @@ test: setup browser-deps
 # executed again as a learner who changes the seed, and on another split of the digits.
 slow: setup
 	$(PY) scripts/run_variants.py
+	$(PY) -m pytest -q -p no:cacheprovider -m slow tests/test_assignments.py
 
 claims: slow
 

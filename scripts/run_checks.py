@@ -155,7 +155,7 @@ def stage_book() -> int:
 
 def stage_site() -> int:
     html = ROOT / "_build" / "html"  # the published pages, exactly what `make book` leaves
-    return pytest("site", ["tests/test_links.py", "tests/test_site.py"],
+    return pytest("site", ["-n", "2", "--dist", "load", "tests/test_links.py", "tests/test_site.py"],
                   {"BOOK_HTML": str(html), "BOOK_SOURCE": str(CI_BOOK)})
 
 
@@ -170,8 +170,10 @@ def report(results: dict[str, tuple[int, float]], total: float) -> None:
             flag = "" if seconds <= BUDGET_NOTEBOOK_S else "  OVER BUDGET"
             print(f"  {seconds:7.1f} s  {outcome:7s} {pathlib.Path(name).name}{flag}")
         nb_total = sum(r[1] for r in nb_rows)
-        flag = "" if nb_total <= BUDGET_NOTEBOOKS_TOTAL_S else "  OVER BUDGET"
-        print(f"  {nb_total:7.1f} s  total (budget {BUDGET_NOTEBOOKS_TOTAL_S} s){flag}")
+        wall = results.get("notebooks", (0, nb_total))[1]
+        flag = "" if wall <= BUDGET_NOTEBOOKS_TOTAL_S else "  OVER BUDGET"
+        print(f"  {nb_total:7.1f} s  of execution in all, {wall:.1f} s of wall time two at a time "
+              f"(budget {BUDGET_NOTEBOOKS_TOTAL_S} s of wall time){flag}")
     unit_rows = junit_times("unit")
     if unit_rows:
         print(f"Unit tests: {len(unit_rows)} tests, {sum(r[1] for r in unit_rows):.1f} s of test time")
