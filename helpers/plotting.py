@@ -170,8 +170,10 @@ def plot_curves(
         ax.plot(xs, values, label=str(label))
     if logy:
         ax.set_yscale("log")
-    if len(curves) > 1:
-        ax.legend()
+    if len(curves) > 1:  # above the axes, off the data
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=min(len(curves), 3),
+                  frameon=False, borderaxespad=0.2)
+        ax.set_title(ax.get_title(), pad=8 + 14 * int(np.ceil(len(curves) / 3)))
     return fig
 
 
@@ -204,7 +206,9 @@ def show_digits(
             raise ValueError(f"{name} has {len(arr)} entries but there are {n} images")
     ncols = min(ncols, n)
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.1 * ncols, 1.3 * nrows + 0.4), squeeze=False)
+    cell = min(1.1, COLUMN_WIDTH / ncols)  # the grid never runs wider than the column
+    fig, axes = plt.subplots(nrows, ncols, figsize=(cell * ncols, (cell + 0.25) * nrows + 0.4),
+                             squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= n:
@@ -448,7 +452,8 @@ def plot_confusion_matrix(cm, *, title: str, class_names: Sequence[str] | None =
     cmap = matplotlib.colors.LinearSegmentedColormap.from_list(
         "errors", ["#FFFFFF", COLORS["vermillion"]]
     ).with_extremes(bad="#E6E6E6")  # "bad" (masked) cells: the diagonal
-    fig, ax = plt.subplots(figsize=(0.45 * k + 2.6, 0.45 * k + 1.8))
+    scale = min(1.0, COLUMN_WIDTH / (0.45 * k + 2.6))  # no wider than the column
+    fig, ax = plt.subplots(figsize=(scale * (0.45 * k + 2.6), scale * (0.45 * k + 1.8)))
     image = ax.imshow(np.ma.masked_invalid(off), cmap=cmap, vmin=0, vmax=vmax)
     ax.grid(False)
     for i in range(k):
