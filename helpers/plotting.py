@@ -318,28 +318,34 @@ CHAPTERS = {
     "1 Deep learning\nin one loop": (),
     "2 Tensors": ("1 Deep learning\nin one loop",),
     "3 GradientTape": ("2 Tensors",),
-    "4 Gradient descent": ("3 GradientTape",),
-    "5 Backpropagation\nby hand": ("3 GradientTape", "4 Gradient descent"),
-    "6 Optimizers\nfrom scratch": ("4 Gradient descent",),
-    "7 MNIST with\nKeras": ("4 Gradient descent",),
+    "4 Gradient\ndescent": ("3 GradientTape",),
+    "5 Backpropagation\nby hand": ("3 GradientTape", "4 Gradient\ndescent"),
+    "6 Optimizers\nfrom scratch": ("4 Gradient\ndescent",),
+    "7 MNIST with\nKeras": ("4 Gradient\ndescent",),
     "8 MNIST from\nscratch": ("5 Backpropagation\nby hand", "6 Optimizers\nfrom scratch", "7 MNIST with\nKeras"),
     "9 Keras models\nand loops": ("8 MNIST from\nscratch",),
+    "10 When training\ngoes wrong": ("9 Keras models\nand loops",),
+    "11 Convolutions": ("8 MNIST from\nscratch", "10 When training\ngoes wrong"),
 }
 _MAP_POS = {
     "1 Deep learning\nin one loop": (0.12, 0.85),
-    "2 Tensors": (0.12, 0.55),
-    "3 GradientTape": (0.12, 0.22),
-    "4 Gradient descent": (0.42, 0.22),
-    "5 Backpropagation\nby hand": (0.42, 0.60),
-    "6 Optimizers\nfrom scratch": (0.70, 0.22),
-    "7 MNIST with\nKeras": (0.70, 0.60),
-    "8 MNIST from\nscratch": (0.88, 0.88),
-    "9 Keras models\nand loops": (0.88, 0.50),
+    "2 Tensors": (0.12, 0.52),
+    "3 GradientTape": (0.12, 0.20),
+    "4 Gradient\ndescent": (0.37, 0.20),
+    "5 Backpropagation\nby hand": (0.37, 0.52),
+    "6 Optimizers\nfrom scratch": (0.62, 0.20),
+    "7 MNIST with\nKeras": (0.62, 0.52),
+    "8 MNIST from\nscratch": (0.62, 0.85),
+    "9 Keras models\nand loops": (0.88, 0.85),
+    "10 When training\ngoes wrong": (0.88, 0.52),
+    "11 Convolutions": (0.88, 0.20),
 }
+#: Arrows that would cross a box if drawn straight bend around it (arc3 ``rad``).
+_MAP_BEND = {("6 Optimizers\nfrom scratch", "8 MNIST from\nscratch"): 0.5}
 _MAP_PART = {
     "1": COLORS["sky"], "2": COLORS["sky"], "3": COLORS["blue"], "4": COLORS["blue"],
     "5": COLORS["blue"], "6": COLORS["green"], "7": COLORS["orange"], "8": COLORS["orange"],
-    "9": COLORS["orange"],
+    "9": COLORS["orange"], "10": COLORS["orange"], "11": COLORS["purple"],
 }
 
 
@@ -348,13 +354,13 @@ def chapter_map():
 
     Introduced on the course's front page and in the instructor guide. Returns the figure.
     """
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 4.2))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 4.6))
     ax.set_xlim(0, 1)
-    ax.set_ylim(0.05, 1.0)
+    ax.set_ylim(-0.08, 1.0)
     ax.axis("off")
     w, h = 0.2, 0.13
     for name, (x, y) in _MAP_POS.items():
-        _box(ax, (x, y), name, _MAP_PART[name[0]], width=w, height=h)
+        _box(ax, (x, y), name, _MAP_PART[name.split()[0]], width=w, height=h)
     for name, needs in CHAPTERS.items():
         for need in needs:
             (x0, y0), (x1, y1) = _MAP_POS[need], _MAP_POS[name]
@@ -363,7 +369,7 @@ def chapter_map():
             scale = 1.0 / max(abs(d[0]) / (w / 2 + 0.01), abs(d[1]) / (h / 2 + 0.01))
             start = (x0 + d[0] * scale, y0 + d[1] * scale)
             end = (x1 - d[0] * scale, y1 - d[1] * scale)
-            _arrow(ax, start, end)
+            _arrow(ax, start, end, rad=_MAP_BEND.get((need, name), 0.0))
     handles = [
         matplotlib.patches.Patch(facecolor=c, alpha=0.35, edgecolor="black", label=lab)
         for lab, c in (
@@ -371,9 +377,10 @@ def chapter_map():
             ("Gradients and backpropagation", COLORS["blue"]),
             ("Optimization", COLORS["green"]),
             ("MNIST", COLORS["orange"]),
+            ("Convolutions", COLORS["purple"]),
         )
     ]
-    ax.legend(handles=handles, loc="lower center", ncol=4, fontsize=9, frameon=False,
+    ax.legend(handles=handles, loc="lower center", ncol=3, fontsize=9, frameon=False,
               bbox_to_anchor=(0.5, -0.04))
     ax.set_title("How the chapters build on each other (arrow: read this first)")
     return fig
