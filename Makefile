@@ -31,7 +31,7 @@ help:
 	@echo "make slow     the slower checks CI runs after make test: the chapters re-run on other seeds and splits"
 	@echo "make student  student notebooks (solutions removed) into _build/student"
 	@echo "make assignments  Otter-Grader assignments (student notebook + autograder zip) into _build/assignments"
-	@echo "make bench    benchmarks/mnist_loop.py: fit vs hand-written loop"
+	@echo "make bench    benchmarks/mnist_loop.py: fit vs hand-written loops (eager, tf.function, XLA) against the matmul rate"
 	@echo "make compat TF=2.19   run every notebook against another TensorFlow"
 	@echo "make repo URL=https://github.com/you/fork   the one repository setting"
 
@@ -99,6 +99,7 @@ student: setup
 
 bench: setup
 	$(PY) benchmarks/mnist_loop.py
+	$(PY) benchmarks/convnet.py
 
 # make compat [PYTHON=python3.13] TF=2.20.0 [PINS="keras==3.13.2 numpy==2.1.3"]: a side
 # environment with that Python and TensorFlow (and optional exact pins), every notebook under nbmake.
