@@ -23,9 +23,9 @@ split with the smaller half before).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from .digits import _positive_int  # the same input check as chapter 7's
 
 __all__ = [
     "PADDINGS",
@@ -41,14 +41,6 @@ __all__ = [
 
 #: The paddings TensorFlow's ``tf.nn.conv2d`` knows by name.
 PADDINGS = ("VALID", "SAME")
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {value!r} ({type(value).__name__})")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value}")
-    return int(value)
 
 
 def _padding(padding) -> str:
