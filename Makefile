@@ -84,7 +84,7 @@ test: setup browser-deps
 # executed again as a learner who changes the seed, and on another split of the digits.
 slow: setup
 	$(PY) scripts/run_variants.py
-	$(PY) -m pytest -q -p no:cacheprovider -m slow tests/test_assignments.py
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 -m slow tests/test_assignments.py
 
 claims: slow
 
