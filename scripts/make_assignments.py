@@ -171,7 +171,7 @@ def requirements() -> str:
     sys.path.insert(0, str(ROOT / "scripts"))
     import nbtools
 
-    return (f"helpers @ git+{nbtools.repository_url()}\n"
+    return (f"{nbtools.DIST_NAME} @ git+{nbtools.repository_url()}\n"
             "tensorflow>=2.16\nnumpy>=1.26\nmatplotlib>=3.8\nscikit-learn>=1.3\n")
 
 

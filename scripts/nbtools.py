@@ -26,6 +26,8 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SETUP_TAGS = ["remove-cell", "colab-setup"]
+#: The distribution name in pyproject.toml (the import name stays `helpers`).
+DIST_NAME = "tensors-to-mnist-helpers"
 
 
 def repository_url() -> str:
@@ -49,7 +51,7 @@ def setup_source(url: str | None = None) -> str:
         "try:\n"
         "    import helpers\n"
         "except ImportError:\n"
-        f'    %pip install --quiet "helpers @ git+{url}"'
+        f'    %pip install --quiet "{DIST_NAME} @ git+{url}"'
     )
 
 
