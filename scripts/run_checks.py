@@ -155,7 +155,7 @@ def stage_book() -> int:
 
 def stage_site() -> int:
     html = ROOT / "_build" / "html"  # the published pages, exactly what `make book` leaves
-    return pytest("site", ["-n", "2", "--dist", "load", "tests/test_links.py", "tests/test_site.py"],
+    return pytest("site", ["-n", "2", "--dist", "loadgroup", "tests/test_links.py", "tests/test_site.py"],
                   {"BOOK_HTML": str(html), "BOOK_SOURCE": str(CI_BOOK)})
 
 
