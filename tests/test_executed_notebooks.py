@@ -56,6 +56,43 @@ def test_every_figure_has_alt_text(executed_dir, name):
             assert len(alt) > 15, f"cell {i} shows a figure without alt text (metadata mystnb.image.alt)"
 
 
+NOT_YET_CAPTIONED = {"11_convolutions"}  # issue #14 captioned chapters 1-10
+
+
+def _captioned_chapters():
+    return [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="figures not captioned yet"))
+        if name in NOT_YET_CAPTIONED
+        else name
+        for name in toc_notebooks()
+    ]
+
+
+@pytest.mark.parametrize("name", _captioned_chapters())
+def test_every_figure_has_a_numbered_caption(executed_dir, name):
+    """Each lesson figure carries mystnb.figure (a caption and a fig- name), so the book numbers
+    it and the text can cite it with {numref}. myst-nb wraps every displayed output of the cell
+    in that figure, so a captioned cell must display exactly one thing: the figure."""
+    for i, cell in enumerate(load(executed_dir, name)):
+        tags = set(cell["metadata"].get("tags", []))
+        if cell["cell_type"] != "code" or tags & {"solution", "exercise", "check"}:
+            continue
+        outputs = cell.get("outputs", [])
+        has_image = any(any(t in out.get("data", {}) for t in IMAGE_TYPES) for out in outputs)
+        figure = cell["metadata"].get("mystnb", {}).get("figure")
+        if has_image:
+            assert figure, f"cell {i} shows a figure without a caption (metadata mystnb.figure)"
+            assert str(figure.get("caption", "")).strip(), f"cell {i}: mystnb.figure.caption is empty"
+            name_ = str(figure.get("name", ""))
+            assert name_.startswith("fig-"), f"cell {i}: mystnb.figure.name {name_!r} must start with fig-"
+        if figure:
+            shown = [out for out in outputs if out["output_type"] in ("display_data", "execute_result")]
+            assert len(shown) == 1, (
+                f"cell {i} has a figure caption but {len(shown)} displayed outputs: each would become "
+                "a figure of the same name (end a trailing expression with `;`, or split the cell)"
+            )
+
+
 @pytest.mark.parametrize("name", toc_notebooks())
 def test_checks_show_a_cross_on_the_placeholder(executed_dir, name):
     """Each check cell ran on the learner's untouched placeholder (the solution comes after it)
