@@ -56,19 +56,7 @@ def test_every_figure_has_alt_text(executed_dir, name):
             assert len(alt) > 15, f"cell {i} shows a figure without alt text (metadata mystnb.image.alt)"
 
 
-NOT_YET_CAPTIONED = {"11_convolutions"}  # issue #14 captioned chapters 1-10
-
-
-def _captioned_chapters():
-    return [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="figures not captioned yet"))
-        if name in NOT_YET_CAPTIONED
-        else name
-        for name in toc_notebooks()
-    ]
-
-
-@pytest.mark.parametrize("name", _captioned_chapters())
+@pytest.mark.parametrize("name", toc_notebooks())
 def test_every_figure_has_a_numbered_caption(executed_dir, name):
     """Each lesson figure carries mystnb.figure (a caption and a fig- name), so the book numbers
     it and the text can cite it with {numref}. myst-nb wraps every displayed output of the cell
