@@ -1,6 +1,6 @@
 """MNIST from scratch: a dense network, a batch generator and a training loop on tf.Variables.
 
-Introduced in chapter "MNIST from scratch: a model and loop as fast as Keras", which writes
+Introduced in chapter "MNIST from scratch: a model and loop by hand, compiled", which writes
 this exact code in the open (after Deep Learning with Python, ch. 2), fixes what the
 book's version gets wrong, and then checks that this copy agrees with it. The benchmark
 (``benchmarks/mnist_loop.py``) and the exercise checks import it from here. (Preparing a
@@ -53,7 +53,7 @@ def _positive_int(value, name: str) -> int:
 class NaiveDense:
     """One dense layer, ``activation(inputs @ W + b)``, on two ``tf.Variable`` objects.
 
-    Introduced in chapter "MNIST from scratch: a model and loop as fast as Keras".
+    Introduced in chapter "MNIST from scratch: a model and loop by hand, compiled".
     ``activation`` is a function such as ``tf.nn.relu``, or ``None`` for none (the layer
     then returns logits). ``init="glorot"`` draws W uniformly in [−ℓ, ℓ] with
     ℓ = √(6 / (input_size + output_size)) (Glorot & Bengio 2010, Keras's default);
@@ -111,7 +111,7 @@ class NaiveDense:
 class NaiveSequential:
     """Layers applied one after the other; ``weights`` lists every layer's variables.
 
-    Introduced in chapter "MNIST from scratch: a model and loop as fast as Keras".
+    Introduced in chapter "MNIST from scratch: a model and loop by hand, compiled".
     """
 
     def __init__(self, layers):
@@ -148,7 +148,7 @@ class NaiveSequential:
 class BatchGenerator:
     """Batches of ``(images, labels)``; iterating over it once is one epoch.
 
-    Introduced in chapter "MNIST from scratch: a model and loop as fast as Keras".
+    Introduced in chapter "MNIST from scratch: a model and loop by hand, compiled".
     ``len(batches)`` is the number of batches, ⌈N / batch_size⌉; the last one holds the
     remainder. With ``shuffle=False`` (the book's version) every epoch visits the
     images in the same order; with ``shuffle=True`` each epoch draws a new order from
@@ -201,7 +201,7 @@ def _check_loss_inputs(labels, outputs):
 def crossentropy_from_probabilities(labels, probabilities, epsilon=1e-7):
     """Mean of −log p[label], with p clipped to [ε, 1 − ε]: the book's loss on a softmax output.
 
-    Introduced in chapter "MNIST from scratch: a model and loop as fast as Keras". This is
+    Introduced in chapter "MNIST from scratch: a model and loop by hand, compiled". This is
     what ``keras.losses.sparse_categorical_crossentropy`` computes eagerly on
     probabilities; where p is clipped the gradient is zero.
     """
@@ -216,7 +216,7 @@ def crossentropy_from_probabilities(labels, probabilities, epsilon=1e-7):
 def crossentropy_from_logits(labels, logits):
     """Mean of −log softmax(z)[label], computed from the logits z without overflow.
 
-    Introduced in chapter "MNIST from scratch: a model and loop as fast as Keras".
+    Introduced in chapter "MNIST from scratch: a model and loop by hand, compiled".
     Its gradient with respect to z is (softmax(z) − one_hot(label)) / batch size: never
     clipped, never zero for a wrong answer.
     """
@@ -233,7 +233,7 @@ def crossentropy_from_logits(labels, logits):
 def make_train_step(model, loss_fn, optimizer, *, compiled=True):
     """A function ``train_step(images, labels) -> loss`` that takes one optimizer step.
 
-    Introduced in chapter "MNIST from scratch: a model and loop as fast as Keras".
+    Introduced in chapter "MNIST from scratch: a model and loop by hand, compiled".
     ``model`` has ``__call__`` and ``weights``; ``loss_fn(labels, outputs)`` returns a
     scalar; ``optimizer`` is one of chapter 6's :mod:`helpers.optimizers`, a Keras
     optimizer, or anything else with ``apply_gradients``.
@@ -265,7 +265,7 @@ def make_train_step(model, loss_fn, optimizer, *, compiled=True):
 def fit(train_step, images, labels, *, epochs, batch_size=128, shuffle=True, seed=0, verbose=True):
     """Run ``train_step`` on every batch, ``epochs`` times; return the history.
 
-    Introduced in chapter "MNIST from scratch: a model and loop as fast as Keras".
+    Introduced in chapter "MNIST from scratch: a model and loop by hand, compiled".
     Returns ``{"loss": [mean batch loss per epoch], "seconds": [wall time per epoch]}``.
     With ``verbose`` it prints one line per epoch (reads well in a static page).
     """
@@ -289,7 +289,7 @@ def fit(train_step, images, labels, *, epochs, batch_size=128, shuffle=True, see
 def accuracy(model, images, labels, batch_size=1000):
     """Fraction of ``images`` whose highest output is the label (works on logits or probabilities).
 
-    Introduced in chapter "MNIST from scratch: a model and loop as fast as Keras".
+    Introduced in chapter "MNIST from scratch: a model and loop by hand, compiled".
     """
     if len(images) != len(labels):
         raise ValueError(f"images has {len(images)} entries but labels has {len(labels)}")

@@ -1,6 +1,6 @@
 """Exercise checks of chapter "MNIST from scratch", declared (see helpers.checks).
 
-Introduced in chapter "MNIST from scratch: a model and loop as fast as Keras". Five
+Introduced in chapter "MNIST from scratch: a model and loop by hand, compiled". Five
 declarations: the multiply-adds of one training step, an evaluation that weights the last
 batch right, the per-example gradient of the book's clipped loss, a training loop with
 planted bugs (judged by a short run), and a whole epoch inside one graph (judged against a
