@@ -21,6 +21,7 @@ Nothing here asserts on time: benchmarks measure, tests check the arithmetic.
 
 from __future__ import annotations
 
+import argparse
 import math
 import numbers
 import time
@@ -38,6 +39,8 @@ __all__ = [
     "dense_forward_flops",
     "dense_train_flops",
     "DEFAULT_MATMUL_SHAPES",
+    "benchmark_parser",
+    "parse_benchmark_args",
 ]
 
 #: (m, k, n) of the default matmul probes: the 784-512-10 network's products at batch 128
@@ -310,3 +313,54 @@ def dense_train_flops(layer_sizes: Iterable[int], batch_size: int) -> int:
     :func:`matmul_gflops` is therefore an upper estimate of its share of the limit.
     """
     return 3 * dense_forward_flops(layer_sizes, batch_size)
+
+
+# ---------------------------------------------------------------- command line
+#: --quick timing: few, short trials (a smoke test of the machinery, not a measurement).
+QUICK_TRIALS, QUICK_MIN_SECONDS = 2, 0.05
+
+
+def benchmark_parser(description: str, *, epochs: int, quick_epochs: int, batch_size: int,
+                     min_seconds: float, quick_help: str) -> argparse.ArgumentParser:
+    """The options both benchmarks take: --epochs, --batch-size, --seed, --trials,
+    --min-seconds, --quick and --json (defaults resolved by :func:`parse_benchmark_args`)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help=f"epochs of the accuracy training (default {epochs}; "
+                             f"{quick_epochs} with --quick)")
+    parser.add_argument("--batch-size", type=int, default=batch_size,
+                        help=f"batch size (default {batch_size})")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--trials", type=int, default=None,
+                        help=f"timed trials per loop, after a warm-up (default 5; "
+                             f"{QUICK_TRIALS} with --quick)")
+    parser.add_argument("--min-seconds", type=float, default=None,
+                        help=f"shortest trial in seconds (default {min_seconds:g}; "
+                             f"{QUICK_MIN_SECONDS} with --quick)")
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead of the table")
+    parser.set_defaults(_defaults=(epochs, quick_epochs, min_seconds))
+    return parser
+
+
+def parse_benchmark_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    """Parse, fill in the defaults that depend on --quick, and reject bad values."""
+    args = parser.parse_args(argv)
+    epochs, quick_epochs, min_seconds = args._defaults
+    del args._defaults
+    if args.epochs is None:
+        args.epochs = quick_epochs if args.quick else epochs
+    if args.trials is None:
+        args.trials = QUICK_TRIALS if args.quick else 5
+    if args.min_seconds is None:
+        args.min_seconds = QUICK_MIN_SECONDS if args.quick else min_seconds
+    if args.epochs < 1:
+        parser.error("--epochs must be at least 1")
+    if args.batch_size < 1:
+        parser.error("--batch-size must be at least 1")
+    if args.trials < 1:
+        parser.error("--trials must be at least 1")
+    if not (math.isfinite(args.min_seconds) and args.min_seconds > 0):
+        parser.error("--min-seconds must be a positive number")
+    return args

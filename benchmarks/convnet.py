@@ -9,13 +9,23 @@ chapter "Convolutions by hand, checked against the tape": conv 3x3 (16, ReLU, SA
   reshape) on ``tf.Variable`` objects, trained by ``helpers.scratch.make_train_step``
   (compiled with ``tf.function``).
 
-Both start from the same weights, use Adam(1e-3), batch 32 and a new shuffle every epoch;
-the epochs alternate (a callback runs one epoch of the loop after each of fit's). It
-reports test accuracy, images per second (median epoch after the first) and the ratio
-``compiled_over_fit`` = loop images/s ÷ fit images/s (= fit epoch time ÷ loop epoch
-time), as mnist_loop.py does. It measures; it never asserts on time.
+Both start from the same weights, use Adam(1e-3), batch 32 and a new shuffle every epoch.
+Two phases, as in mnist_loop.py:
 
-    .venv/bin/python benchmarks/convnet.py               # 3 epochs, a table
+1. **Accuracy.** ``--epochs`` epochs, alternating (a callback runs one epoch of the loop
+   after each of fit's); then the test accuracy of each.
+2. **Speed.** ``_timing.interleaved_times`` with one epoch as the unit of work: a warm-up
+   epoch each, then ``--trials`` rounds, each loop running as many epochs as make a trial
+   last ``--min-seconds``, in rotating order; fit's trial is one ``fit(epochs=k)`` call.
+
+Then the machine's float32 matmul rate (``_timing.matmul_gflops``, on the shapes of the
+convolutions as patches times a matrix, and two squares) is the limit, and each loop is
+reported as images/s, GFLOP/s (the convolutions and the dense layer counted as matrix
+products, a training step as 3 x forward) and the fraction of the limit; the ratio
+``compiled_over_fit`` = loop images/s ÷ fit images/s is the one mnist_loop.py reports.
+It measures; it never asserts on time.
+
+    .venv/bin/python benchmarks/convnet.py               # 3 epochs, 5 trials, a table
     .venv/bin/python benchmarks/convnet.py --quick       # 2,000 / 500 images, 2 epochs
     .venv/bin/python benchmarks/convnet.py --json        # one JSON object on stdout
 """
@@ -25,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pathlib
 import platform
 import sys
 import time
@@ -35,32 +46,38 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import _timing  # noqa: E402
+
 from helpers import data, scratch  # noqa: E402
 
 QUICK_TRAIN, QUICK_TEST, QUICK_EPOCHS = 2000, 500, 2
+#: The convolutions as (height, width, kernel, in channels, out channels), SAME, stride 1.
+CONVS = ((28, 28, 3, 1, 16), (14, 14, 3, 16, 32))
+DENSE = (7 * 7 * 32, 10)
 #: Training images at most (the full set would take long on a CPU), as chapter 11.
 MAX_TRAIN = 20_000
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=None,
-                        help="epochs per loop (default 3; 2 with --quick)")
-    parser.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke test: {QUICK_TRAIN:,} train / {QUICK_TEST:,} test "
-                             f"images, {QUICK_EPOCHS} epochs")
-    parser.add_argument("--json", action="store_true",
-                        help="print one JSON object instead of the table")
-    args = parser.parse_args(argv)
-    if args.epochs is None:
-        args.epochs = QUICK_EPOCHS if args.quick else 3
-    if args.epochs < 1:
-        parser.error("--epochs must be at least 1")
-    if args.batch_size < 1:
-        parser.error("--batch-size must be at least 1")
-    return args
+    parser = _timing.benchmark_parser(
+        __doc__.splitlines()[0], epochs=3, quick_epochs=QUICK_EPOCHS, batch_size=32,
+        min_seconds=3.0, quick_help=f"smoke test: {QUICK_TRAIN:,} train / {QUICK_TEST:,} "
+                                    f"test images, {QUICK_EPOCHS} epochs")
+    return _timing.parse_benchmark_args(parser, argv)
+
+
+def forward_flops_per_image() -> int:
+    """Multiply-adds x 2 of one image's forward pass: each convolution as patches
+    (H*W rows of K*K*C) times the unrolled kernel (K*K*C x O), then the dense layer."""
+    convs = sum(2 * h * w * k * k * c * o for h, w, k, c, o in CONVS)
+    return convs + 2 * DENSE[0] * DENSE[1]
+
+
+def matmul_shapes(batch_size: int, quick: bool) -> list[tuple[int, int, int]]:
+    """The convolutions' own products (patches @ kernel) at this batch size, and squares."""
+    own = [(batch_size * h * w, k * k * c, o) for h, w, k, c, o in CONVS]
+    return own[:1] + [(512, 512, 512)] if quick else own + [(1024, 1024, 1024), (2048, 2048, 2048)]
 
 
 def load(quick: bool):
@@ -169,12 +186,6 @@ class Alternate(keras.callbacks.Callback):
                   f"loop {self.seconds['compiled'][-1]:.2f} s", flush=True)
 
 
-def throughput(seconds: list[float], n: int) -> float:
-    """Images per second: median epoch after the first (all, if only one)."""
-    steady = seconds[1:] or seconds
-    return n / float(np.median(steady))
-
-
 def run(args: argparse.Namespace, verbose: bool) -> dict:
     source, x_train, y_train, x_test, y_test = load(args.quick)
     n_train = len(x_train)
@@ -188,19 +199,54 @@ def run(args: argparse.Namespace, verbose: bool) -> dict:
     alternate = Alternate(step, batches, args.epochs, verbose)
     fit_model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
                   shuffle=True, verbose=0, callbacks=[alternate])
-    sps = {name: throughput(s, n_train) for name, s in alternate.seconds.items()}
+    accuracy = {"fit": scratch.accuracy(fit_model, x_test, y_test),
+                "compiled": scratch.accuracy(model, x_test, y_test)}
+    if verbose:
+        print(f"speed: 1 warm-up epoch each, then {args.trials} trials of "
+              f">= {args.min_seconds:g} s, interleaved", flush=True)
+
+    def fit_epochs(number):  # one fit call per trial: its set-up is paid once
+        fit_model.fit(x_train, y_train, epochs=number, batch_size=args.batch_size,
+                      shuffle=True, verbose=0)
+
+    def loop_epoch():
+        return float(tf.reduce_mean([step(x, y) for x, y in batches]))
+
+    timings = _timing.interleaved_times(
+        {"fit": _timing.Batched(fit_epochs), "compiled": loop_epoch},
+        warmup=1, trials=args.trials, min_seconds=args.min_seconds)
+    matmul = _timing.matmul_gflops(matmul_shapes(args.batch_size, args.quick), warmup=1,
+                                   trials=args.trials, min_seconds=min(args.min_seconds, 0.25))
+    flops = 3 * forward_flops_per_image()
+    rows = {}
+    for name, timing in timings.items():
+        gflops = flops * n_train / timing.median / 1e9
+        rows[name] = {"images_per_s": n_train / timing.median, "gflops": gflops,
+                      "fraction_of_limit": gflops / matmul["limit_gflops"],
+                      "epoch_seconds": timing.as_dict()}
+    sps = {name: row["images_per_s"] for name, row in rows.items()}
     return {
         "source": source, "quick": args.quick, "epochs": args.epochs,
         "batch_size": args.batch_size, "n_train": n_train, "n_test": len(x_test),
         "parameters": int(fit_model.count_params()),
-        "fit_accuracy": scratch.accuracy(fit_model, x_test, y_test),
-        "scratch_accuracy": scratch.accuracy(model, x_test, y_test),
+        "fit_accuracy": accuracy["fit"], "scratch_accuracy": accuracy["compiled"],
         "fit_samples_per_s": sps["fit"],
         "compiled_samples_per_s": sps["compiled"],
         "compiled_over_fit": sps["compiled"] / sps["fit"],
+        "compiled_over_fit_cpu": timings["fit"].cpu_median / timings["compiled"].cpu_median,
+        **{f"{name}_gflops": row["gflops"] for name, row in rows.items()},
+        **{f"{name}_fraction_of_limit": row["fraction_of_limit"] for name, row in rows.items()},
+        **{f"{name}_epoch_seconds_spread": row["epoch_seconds"]["spread"]
+           for name, row in rows.items()},
+        "matmul_limit_gflops": matmul["limit_gflops"], "matmul": matmul,
+        "train_flops_per_image": flops,
+        "flop_count": "convolutions as patches @ kernel, training step = 3 x forward",
+        "loops": rows,
+        "timing": {"unit": "one epoch", "warmup": 1, "trials": args.trials,
+                   "min_seconds": args.min_seconds, "interleaved": True,
+                   "statistic": "median seconds per epoch over trials"},
         "first_epoch_seconds": {name: s[0] for name, s in alternate.seconds.items()},
         "epoch_seconds": alternate.seconds, "epoch_losses": alternate.losses,
-        "throughput_excludes_first_epoch": args.epochs > 1,
         "tensorflow": tf.__version__, "keras": keras.__version__,
         "python": platform.python_version(), "cpu_count": os.cpu_count(),
     }
@@ -209,17 +255,26 @@ def run(args: argparse.Namespace, verbose: bool) -> dict:
 def print_table(r: dict) -> None:
     print()
     print(f"convnet ({r['parameters']:,} parameters), Adam(1e-3), batch {r['batch_size']}, "
-          f"{r['epochs']} epochs, source {r['source']} ({r['n_train']:,} / {r['n_test']:,})")
+          f"{r['source']} {r['n_train']:,} / {r['n_test']:,} images")
     print(f"TensorFlow {r['tensorflow']}, Keras {r['keras']}, Python {r['python']}, "
           f"{r['cpu_count']} CPUs")
-    header = f"{'loop':26s} {'test accuracy':>13s} {'images/s':>10s} {'÷ fit':>7s}"
+    header = (f"{'loop':24s} {'acc':>6s} {'images/s':>9s} {'GFLOP/s':>8s} {'limit':>6s} "
+              f"{'spread':>7s} {'÷ fit':>6s}")
     print(header)
     print("-" * len(header))
     for label, acc, name in (("model.fit (Conv2D)", "fit_accuracy", "fit"),
                              ("hand-written, compiled", "scratch_accuracy", "compiled")):
-        sps = r[f"{name}_samples_per_s"]
-        print(f"{label:26s} {r[acc]:13.4f} {sps:10,.0f} {sps / r['fit_samples_per_s']:7.2f}")
-    print(f"\ncompiled loop / fit = {r['compiled_over_fit']:.2f} (this run, this machine)")
+        row = r["loops"][name]
+        print(f"{label:24s} {r[acc]:6.4f} {row['images_per_s']:9,.0f} {row['gflops']:8.2f} "
+              f"{row['fraction_of_limit']:6.1%} {row['epoch_seconds']['spread']:7.1%} "
+              f"{row['images_per_s'] / r['fit_samples_per_s']:6.2f}")
+    t = r["timing"]
+    print(f"\nacc: test accuracy after {r['epochs']} epochs; images/s: median epoch of "
+          f"{t['trials']} interleaved trials")
+    print(f"(each >= {t['min_seconds']:g} s, after a warm-up epoch); limit: GFLOP/s / "
+          f"{r['matmul_limit_gflops']:.1f} GFLOP/s, the best tf.matmul rate here.")
+    print(f"compiled loop / fit = {r['compiled_over_fit']:.2f} (by CPU time "
+          f"{r['compiled_over_fit_cpu']:.2f}; this run, this machine)")
 
 
 def main(argv=None) -> int:

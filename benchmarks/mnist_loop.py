@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import pathlib
 import platform
@@ -82,8 +81,6 @@ ACCURACY_TARGETS = {"sample": (0.93, 5), "keras": (0.975, 5)}
 #: Target for the compiled hand-written loop's throughput relative to model.fit.
 SPEED_TARGET = 0.9
 QUICK_TRAIN, QUICK_TEST, QUICK_EPOCHS = 2000, 500, 2
-#: --quick timing: few, short trials (a smoke test of the machinery, not a measurement).
-QUICK_TRIALS, QUICK_MIN_SECONDS = 2, 0.05
 #: The network, as layer widths: input, hidden, output.
 LAYERS = (784, 512, 10)
 #: The loops in table order: (key in the JSON, label in the table).
@@ -94,35 +91,13 @@ SHORT = {"fit": "fit", "eager": "eager", "compiled": "tf.function", "xla": "XLA"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=None,
-                        help="epochs of the accuracy training (default 5; 2 with --quick)")
-    parser.add_argument("--batch-size", type=int, default=128, help="batch size (default 128)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--trials", type=int, default=None,
-                        help=f"timed trials per loop, after a warm-up (default 5; {QUICK_TRIALS} with --quick)")
-    parser.add_argument("--min-seconds", type=float, default=None,
-                        help=f"shortest trial in seconds (default 1.0; {QUICK_MIN_SECONDS} with --quick)")
+    parser = _timing.benchmark_parser(
+        __doc__.splitlines()[0], epochs=5, quick_epochs=QUICK_EPOCHS, batch_size=128,
+        min_seconds=2.0, quick_help=f"smoke test: {QUICK_TRAIN:,} train / {QUICK_TEST:,} "
+                                    f"test images, {QUICK_EPOCHS} epochs")
     parser.add_argument("--threads", type=int, default=0,
                         help="TensorFlow intra-op threads (inter-op 1); 0 = TensorFlow's choice (default)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke test: {QUICK_TRAIN:,} train / {QUICK_TEST:,} test images, {QUICK_EPOCHS} epochs")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
-    args = parser.parse_args(argv)
-    if args.epochs is None:
-        args.epochs = QUICK_EPOCHS if args.quick else 5
-    if args.trials is None:
-        args.trials = QUICK_TRIALS if args.quick else 5
-    if args.min_seconds is None:
-        args.min_seconds = QUICK_MIN_SECONDS if args.quick else 2.0
-    if args.epochs < 1:
-        parser.error("--epochs must be at least 1")
-    if args.batch_size < 1:
-        parser.error("--batch-size must be at least 1")
-    if args.trials < 1:
-        parser.error("--trials must be at least 1")
-    if not (math.isfinite(args.min_seconds) and args.min_seconds > 0):
-        parser.error("--min-seconds must be a positive number")
+    args = _timing.parse_benchmark_args(parser, argv)
     if args.threads < 0:
         parser.error("--threads must be 0 (TensorFlow's choice) or more")
     return args

@@ -19,11 +19,12 @@ Images are float32 arrays ``(N, 784)`` scaled to [0, 1]; labels are integer arra
 from __future__ import annotations
 
 import math
-import numbers
 import time
 
 import numpy as np
 import tensorflow as tf
+
+from .digits import _positive_int  # the same input check as chapter 7's
 
 __all__ = [
     "INITS",
@@ -41,12 +42,6 @@ __all__ = [
 INITS = ("glorot", "uniform")
 
 
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {value!r} ({type(value).__name__})")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value}")
-    return int(value)
 
 
 # ---------------------------------------------------------------- the model

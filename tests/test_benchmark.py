@@ -259,6 +259,9 @@ CONVNET_REQUIRED = {
     "source": str, "epochs": int, "parameters": int, "fit_accuracy": float,
     "scratch_accuracy": float, "fit_samples_per_s": float,
     "compiled_samples_per_s": float, "compiled_over_fit": float,
+    "compiled_over_fit_cpu": float, "fit_gflops": float, "compiled_gflops": float,
+    "fit_fraction_of_limit": float, "compiled_fraction_of_limit": float,
+    "matmul_limit_gflops": float, "train_flops_per_image": int,
 }
 
 
@@ -280,6 +283,18 @@ def test_convnet_quick_json_has_the_promised_fields():
                         rel_tol=1e-9)
     for name in ("fit", "compiled"):
         assert len(result["epoch_seconds"][name]) == 2
+        assert len(result["loops"][name]["epoch_seconds"]["trials"]) == result["timing"]["trials"]
+        assert math.isclose(result[f"{name}_fraction_of_limit"],
+                            result[f"{name}_gflops"] / result["matmul_limit_gflops"], rel_tol=1e-9)
+
+
+def test_convnet_flop_count():
+    """2 x multiply-adds: conv 28x28x(9x1)x16, conv 14x14x(9x16)x32, dense 1568x10."""
+    spec = importlib.util.spec_from_file_location("convnet", CONVNET)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.forward_flops_per_image() == 2 * (28 * 28 * 9 * 16 + 14 * 14 * 144 * 32
+                                                   + 1568 * 10)
 
 
 def test_convnet_arguments():
@@ -288,7 +303,9 @@ def test_convnet_arguments():
     spec.loader.exec_module(bench)
     args = bench.parse_args([])
     assert (args.epochs, args.batch_size, args.quick, args.json) == (3, 32, False, False)
+    assert (args.trials, args.min_seconds) == (5, 3.0)
     assert bench.parse_args(["--quick"]).epochs == 2
-    for bad in (["--epochs", "0"], ["--batch-size", "0"]):
+    for bad in (["--epochs", "0"], ["--batch-size", "0"], ["--trials", "0"],
+                ["--min-seconds", "0"], ["--min-seconds", "nan"]):
         with pytest.raises(SystemExit):
             bench.parse_args(bad)
