@@ -8,9 +8,13 @@ as an error and nothing is fetched from outside the book; on every notebook page
 toggle opens on click and the Colab link points at that notebook in the repository named in
 _config.yml. Every page is also opened at 1280 px and 390 px wide: nothing may be cut off
 without a visible scroll bar, and the page may not scroll sideways; a full-page screenshot at
-each width is saved as ``_build/screenshots/<page>-<width>px.png`` (or in ``SCREENSHOTS_DIR``).
+each width is saved as ``_build/screenshots/<page>-<width>px.jpg`` (``.png`` for a page too tall
+for JPEG), or in ``SCREENSHOTS_DIR``.
 axe-core (through axe-playwright-python) must find no serious or critical WCAG 2.1 A/AA
-violation, and no worked solution's code or output may be visible before its toggle is opened.
+violation (highlighted code is checked for colour contrast once, on the pages that between
+them hold every Pygments token class of the book), no worked solution's code or output may be
+visible before its toggle is opened, and every figure of a chapter's lessons has a numbered
+caption ("Fig. <chapter>.<n>").
 
 Environment: ``BOOK_HTML`` (default ``_build/html``, relative to the repository) is the built
 site; ``BOOK_SOURCE`` (default: the repository) is where its _toc.yml and _config.yml are read;
@@ -58,6 +62,8 @@ LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", 
 TIMEOUT_MS = 60_000
 #: The two widths every page is checked at: a laptop and a phone (CSS pixels).
 VIEWPORTS = {"laptop": (1280, 800), "phone": (390, 844)}
+#: The tallest image JPEG can hold, in pixels.
+JPEG_MAX_PX = 65_535
 #: The heaviest a page's HTML may be.
 MAX_PAGE_BYTES = 1_000_000
 #: Console messages that do not matter, each with the reason. Keep this list short and exact.
@@ -156,11 +162,14 @@ def visit(site_url, browser):
 
 
 @pytest.fixture(scope="module")
-def layout(site_url, browser):
-    """layout(entry, viewport name) -> what is cut off at that width (cached)."""
+def layout(site_url, browser, visit):
+    """layout(entry, viewport name) -> what is cut off at that width (cached). The laptop
+    width is measured during the page's main visit; the phone width needs a visit of its own."""
     cache: dict[tuple[str, str], dict] = {}
 
     def _layout(entry: str, name: str) -> dict:
+        if name == "laptop":
+            return visit(entry)["layout"]
         if (entry, name) not in cache:
             cache[entry, name] = inspect_layout(browser, site_url, entry, *VIEWPORTS[name])
         return cache[entry, name]
@@ -282,21 +291,69 @@ NUMBERING = """
 """
 
 
-def run_axe(page) -> list[str]:
-    """Serious and critical WCAG 2.1 A/AA violations that axe-core finds on the page."""
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: Syntax-highlighted code: thousands of <span>s per page, all coloured by the same Pygments
+#: stylesheet. Checking their contrast on every page takes axe-core most of its time (about
+#: 8 of 9 s on chapter 6), so each page's run leaves them out and
+#: test_code_colours_have_contrast checks them on pages that hold every token class the book uses.
+CODE = "div.highlight"
+
+FIGURES = """
+() => [...document.querySelectorAll("main div.cell .cell_output img")]
+  .filter(img => !img.closest(".tag_solution, .tag_exercise, .tag_check"))
+  .map(img => {
+    const figure = img.closest("figure");
+    const caption = figure && figure.querySelector("figcaption");
+    return {alt: (img.getAttribute("alt") || "").slice(0, 60),
+            caption: caption ? caption.textContent.trim().slice(0, 80) : null,
+            id: figure ? figure.id : null};
+  })
+"""
+
+#: The Pygments token classes on the page (each colours code one way).
+CODE_TOKENS = """
+() => [...new Set([...document.querySelectorAll("div.highlight pre span[class]")]
+  .flatMap(span => [...span.classList]))].sort()
+"""
+
+
+def run_axe(page, context=None, rules=None) -> list[str]:
+    """Serious and critical WCAG 2.1 A/AA violations that axe-core finds on the page.
+
+    ``context`` is axe-core's include/exclude selector object (default: the page without its
+    highlighted code); ``rules`` restricts the run to those rule ids."""
     from axe_playwright_python.sync_playwright import Axe
 
-    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+    run_only = ({"type": "rule", "values": rules} if rules
+                else {"type": "tag", "values": AXE_TAGS})
     # preload off: axe-core would fetch the theme's @import-ed basic.css itself, resolve it
     # against the wrong folder and log a 404 (only css-orientation-lock uses that preload).
-    result = Axe().run(page, options={"preload": False, "runOnly": {"type": "tag", "values": tags}})
+    result = Axe().run(page, context={"exclude": [[CODE]]} if context is None else context,
+                       options={"preload": False, "runOnly": run_only})
     return [f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): {v['help']}; e.g. "
             f"{v['nodes'][0]['target']}" for v in result.response["violations"]
             if v["impact"] in ("serious", "critical")]
 
 
+def measure_layout(page, entry: str, width: int) -> dict:
+    """What is cut off on the open page, how far it scrolls sideways; a full-page screenshot."""
+    report = page.evaluate(LAYOUT)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # JPEG is quicker to encode, but stops at 65,535 px: a long page at phone width is taller.
+    tall = page.evaluate("document.documentElement.scrollHeight") > JPEG_MAX_PX
+    shot = SCREENSHOTS / f"{page_id(entry)}-{width}px.{'png' if tall else 'jpg'}"
+    for old in SCREENSHOTS.glob(f"{page_id(entry)}-{width}px.*"):
+        old.unlink()
+    if tall:
+        page.screenshot(path=str(shot), full_page=True)
+    else:
+        page.screenshot(path=str(shot), full_page=True, type="jpeg", quality=80)
+    report["screenshot"] = shot
+    return report
+
+
 def inspect_layout(browser, site_url: str, entry: str, width: int, height: int) -> dict:
-    """Open the page at one width: what is cut off, how far it scrolls sideways; a screenshot."""
+    """Open the page at one width and measure its layout (see measure_layout)."""
     context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -306,14 +363,9 @@ def inspect_layout(browser, site_url: str, entry: str, width: int, height: int) 
         page.evaluate(WAIT_FOR_MATHJAX)
         page.evaluate(LOAD_IMAGES)
         page.wait_for_timeout(200)
-        report = page.evaluate(LAYOUT)
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shot = SCREENSHOTS / f"{page_id(entry)}-{width}px.png"
-        page.screenshot(path=str(shot), full_page=True)
-        report["screenshot"] = shot
+        return measure_layout(page, entry, width)
     finally:
         context.close()
-    return report
 
 
 def inspect_page(browser, site_url: str, entry: str) -> dict:
@@ -322,7 +374,9 @@ def inspect_page(browser, site_url: str, entry: str) -> dict:
     if not report["built"]:
         return report
     report["bytes"] = html.stat().st_size
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    # The laptop viewport: this visit also measures the layout at that width.
+    context = browser.new_context(viewport=dict(zip(("width", "height"), VIEWPORTS["laptop"])),
+                                  service_workers="block")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     console, external, failed = [], [], []
@@ -359,6 +413,9 @@ def inspect_page(browser, site_url: str, entry: str) -> dict:
         report["colab"] = page.eval_on_selector_all(
             "a[href*='colab.research.google.com']", "els => els.map(a => a.getAttribute('href'))")
         report["numbering"] = page.evaluate(NUMBERING)
+        report["figures"] = page.evaluate(FIGURES)
+        report["code_tokens"] = page.evaluate(CODE_TOKENS)
+        report["layout"] = measure_layout(page, entry, VIEWPORTS["laptop"][0])
         report["axe"] = run_axe(page)
         report["hidden"] = page.evaluate(HIDDEN_SOLUTIONS)
         report["toggles"] = check_solution_toggles(page)
@@ -415,7 +472,7 @@ class TestPage:
         assert report["built"], f"{entry}.html is not in {BOOK_HTML}: the page in _toc.yml was not built"
         for name in VIEWPORTS:
             shot = layout(entry, name)["screenshot"]
-            assert shot.stat().st_size > 10_000, f"the screenshot {shot.name} is (nearly) empty"
+            assert shot.stat().st_size > 5_000, f"the screenshot {shot.name} is (nearly) empty"
 
     def test_math_is_typeset(self, visit, entry):
         report = visit(entry)
@@ -479,6 +536,49 @@ def test_nothing_cut_off_or_sideways(layout, entry, viewport):
                                    + "\n".join(report["clipped"][:15]))
 
 
+def code_token_cover() -> tuple[list[str], set[str]]:
+    """Pages that between them hold every Pygments token class used in the book's code
+    (greedy set cover, largest first), and the set of classes. Read from the built HTML."""
+    from bs4 import BeautifulSoup
+
+    tokens = {}
+    for entry in PAGES:
+        html = BOOK_HTML / f"{entry}.html"
+        if html.is_file():
+            soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+            tokens[entry] = {cls for span in soup.select(f"{CODE} pre span[class]")
+                             for cls in span.get("class", [])}
+    wanted, cover = set().union(*tokens.values()) if tokens else set(), []
+    left = set(wanted)
+    while left:
+        best = max(tokens, key=lambda e: len(tokens[e] & left))
+        cover.append(best)
+        left -= tokens[best]
+    return cover, wanted
+
+
+@pytest.mark.xdist_group("code-colours")
+def test_code_colours_have_contrast(site_url, browser):
+    """Colour contrast of syntax-highlighted code (inputs and outputs), on pages that hold
+    every token class of the book: the same stylesheet colours the same class on every page."""
+    cover, wanted = code_token_cover()
+    assert len(wanted) >= 10, f"only {sorted(wanted)} token classes found: is the code highlighted?"
+    problems = []
+    for entry in cover:
+        context = browser.new_context(viewport=dict(zip(("width", "height"), VIEWPORTS["laptop"])))
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.route("**/*", lambda r: r.continue_() if is_local(r.request.url) else r.abort())
+        try:
+            page.goto(f"{site_url}/{entry}.html", wait_until="load")
+            found = run_axe(page, context={"include": [[CODE]]}, rules=["color-contrast"])
+        finally:
+            context.close()
+        problems += [f"{entry}: {v}" for v in found]
+    print(f"\ncode colours: {len(wanted)} token classes, checked on {', '.join(cover)}")
+    assert not problems, "highlighted code without enough contrast:\n" + "\n".join(problems)
+
+
 def test_site_size_report(book_html_bytes=None):
     """The site's total size and its heaviest page (printed for the timing report)."""
     pages = sorted(BOOK_HTML.rglob("*.html"), key=lambda p: -p.stat().st_size)
@@ -494,6 +594,16 @@ class TestNotebookPage:
         report = visit(entry)
         assert report["built"], f"{entry}.html was not built"
         assert not report["hidden"], "\n".join(report["hidden"])
+
+    def test_figures_have_numbered_captions(self, visit, entry):
+        """Every figure of the lessons (not of exercises or worked solutions) is a numbered
+        figure of its chapter, so that the text can refer to it as "Fig. 4.2"."""
+        report = visit(entry)
+        assert report["built"], f"{entry}.html was not built"
+        number = int(re.match(r"(\d+)_", page_id(entry)).group(1))
+        bad = [f"{f['alt']!r}: caption {f['caption']!r}" for f in report["figures"]
+               if not (f["caption"] and re.match(rf"Fig\. {number}\.\d+\b", f["caption"]))]
+        assert not bad, f"figures without a 'Fig. {number}.n' caption:\n" + "\n".join(bad[:10])
 
     def test_chapter_number_in_title_and_sidebar(self, visit, entry):
         report = visit(entry)
