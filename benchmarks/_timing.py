@@ -321,7 +321,7 @@ QUICK_TRIALS, QUICK_MIN_SECONDS = 2, 0.05
 
 
 def benchmark_parser(description: str, *, epochs: int, quick_epochs: int, batch_size: int,
-                     min_seconds: float, quick_help: str) -> argparse.ArgumentParser:
+                     min_seconds: float, quick_help: str, trials: int = 5) -> argparse.ArgumentParser:
     """The options both benchmarks take: --epochs, --batch-size, --seed, --trials,
     --min-seconds, --quick and --json (defaults resolved by :func:`parse_benchmark_args`)."""
     parser = argparse.ArgumentParser(description=description)
@@ -332,7 +332,7 @@ def benchmark_parser(description: str, *, epochs: int, quick_epochs: int, batch_
                         help=f"batch size (default {batch_size})")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--trials", type=int, default=None,
-                        help=f"timed trials per loop, after a warm-up (default 5; "
+                        help=f"timed trials per loop, after a warm-up (default {trials}; "
                              f"{QUICK_TRIALS} with --quick)")
     parser.add_argument("--min-seconds", type=float, default=None,
                         help=f"shortest trial in seconds (default {min_seconds:g}; "
@@ -340,19 +340,19 @@ def benchmark_parser(description: str, *, epochs: int, quick_epochs: int, batch_
     parser.add_argument("--quick", action="store_true", help=quick_help)
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object instead of the table")
-    parser.set_defaults(_defaults=(epochs, quick_epochs, min_seconds))
+    parser.set_defaults(_defaults=(epochs, quick_epochs, min_seconds, trials))
     return parser
 
 
 def parse_benchmark_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
     """Parse, fill in the defaults that depend on --quick, and reject bad values."""
     args = parser.parse_args(argv)
-    epochs, quick_epochs, min_seconds = args._defaults
+    epochs, quick_epochs, min_seconds, trials = args._defaults
     del args._defaults
     if args.epochs is None:
         args.epochs = quick_epochs if args.quick else epochs
     if args.trials is None:
-        args.trials = QUICK_TRIALS if args.quick else 5
+        args.trials = QUICK_TRIALS if args.quick else trials
     if args.min_seconds is None:
         args.min_seconds = QUICK_MIN_SECONDS if args.quick else min_seconds
     if args.epochs < 1:

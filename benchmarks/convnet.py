@@ -25,7 +25,7 @@ products, a training step as 3 x forward) and the fraction of the limit; the rat
 ``compiled_over_fit`` = loop images/s ÷ fit images/s is the one mnist_loop.py reports.
 It measures; it never asserts on time.
 
-    .venv/bin/python benchmarks/convnet.py               # 3 epochs, 5 trials, a table
+    .venv/bin/python benchmarks/convnet.py               # 3 epochs, 7 trials, a table
     .venv/bin/python benchmarks/convnet.py --quick       # 2,000 / 500 images, 2 epochs
     .venv/bin/python benchmarks/convnet.py --json        # one JSON object on stdout
 """
@@ -62,7 +62,7 @@ MAX_TRAIN = 20_000
 def parse_args(argv=None) -> argparse.Namespace:
     parser = _timing.benchmark_parser(
         __doc__.splitlines()[0], epochs=3, quick_epochs=QUICK_EPOCHS, batch_size=32,
-        min_seconds=3.0, quick_help=f"smoke test: {QUICK_TRAIN:,} train / {QUICK_TEST:,} "
+        min_seconds=5.0, trials=7, quick_help=f"smoke test: {QUICK_TRAIN:,} train / {QUICK_TEST:,} "
                                     f"test images, {QUICK_EPOCHS} epochs")
     return _timing.parse_benchmark_args(parser, argv)
 
@@ -269,10 +269,12 @@ def print_table(r: dict) -> None:
               f"{row['fraction_of_limit']:6.1%} {row['epoch_seconds']['spread']:7.1%} "
               f"{row['images_per_s'] / r['fit_samples_per_s']:6.2f}")
     t = r["timing"]
-    print(f"\nacc: test accuracy after {r['epochs']} epochs; images/s: median epoch of "
-          f"{t['trials']} interleaved trials")
-    print(f"(each >= {t['min_seconds']:g} s, after a warm-up epoch); limit: GFLOP/s / "
-          f"{r['matmul_limit_gflops']:.1f} GFLOP/s, the best tf.matmul rate here.")
+    print(f"\nacc: test accuracy after {r['epochs']} epochs.")
+    print(f"images/s: median epoch of {t['trials']} interleaved trials (each >= "
+          f"{t['min_seconds']:g} s,")
+    print("  after a warm-up epoch); spread = (max - min) / median over the trials.")
+    print(f"limit: GFLOP/s / {r['matmul_limit_gflops']:.1f} GFLOP/s, the best tf.matmul "
+          "rate here.")
     print(f"compiled loop / fit = {r['compiled_over_fit']:.2f} (by CPU time "
           f"{r['compiled_over_fit_cpu']:.2f}; this run, this machine)")
 

@@ -303,7 +303,7 @@ def test_convnet_arguments():
     spec.loader.exec_module(bench)
     args = bench.parse_args([])
     assert (args.epochs, args.batch_size, args.quick, args.json) == (3, 32, False, False)
-    assert (args.trials, args.min_seconds) == (5, 3.0)
+    assert (args.trials, args.min_seconds) == (7, 5.0)
     assert bench.parse_args(["--quick"]).epochs == 2
     for bad in (["--epochs", "0"], ["--batch-size", "0"], ["--trials", "0"],
                 ["--min-seconds", "0"], ["--min-seconds", "nan"]):
